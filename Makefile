@@ -1,0 +1,40 @@
+# sctb: two commands do all set-up on a fresh machine.
+#   make regress   set up, then run the main job (`sctb regress`)
+#   make test      set up, then run cargo test and the whole pytest suite
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.sctb-setup
+EXTRAS := test,numba,jax,upstream
+IN_VENV := VIRTUAL_ENV=$(CURDIR)/$(VENV) PATH=$(CURDIR)/$(VENV)/bin:$$PATH
+OUT ?= sctb-out
+PYTEST_ARGS ?=
+
+.PHONY: setup native test regress cargo-test clean
+
+# The venv with the project (editable) and its extras; redone when pyproject.toml changes.
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip 'maturin>=1.7,<2'
+	$(IN_VENV) maturin develop --release -E $(EXTRAS)
+	touch $@
+
+# Rebuild the Rust extension in place (a no-op when rust/ is unchanged).
+native: $(STAMP)
+	$(IN_VENV) maturin develop --release --skip-install
+
+setup: native
+
+cargo-test:
+	cargo test --release --manifest-path rust/Cargo.toml
+
+# pytest's exit status 5 (no test collected) is a failure here, never a pass.
+test: setup cargo-test
+	$(IN_VENV) python -m pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; exit $$rc
+
+regress: setup
+	$(IN_VENV) sctb regress --out $(OUT)
+
+clean:
+	rm -rf $(VENV) rust/target $(OUT) .pytest_cache .hypothesis golden/_native*.so

@@ -1,0 +1,59 @@
+"""Golden reference models of the bit-true SC contract (docs/contract.md), behind one selector."""
+
+from ._backend import PRIORITY, Backend, available_backends, backend_status, get_backend
+from ._contract import DEFAULT_SEED, LFSR_PERIOD, LFSR_TAPS, THRESHOLD_SCALE, WORD_BITS, n_words
+from ._encode import encode_inputs, encode_weights, input_seeds, thresholds
+from ._lfsr import (
+    lfsr_jump,
+    lfsr_jump_matrix,
+    lfsr_sequence,
+    lfsr_step,
+    orbit_index,
+    orbit_table,
+)
+from ._numpy_backend import NumpyBackend, sc_counts, sc_forward
+from ._vector_ops import (
+    pack_bitstream,
+    unpack_bitstream,
+    vec_and,
+    vec_mac,
+    vec_mux,
+    vec_not,
+    vec_popcount,
+    vec_xnor,
+)
+
+__all__ = [
+    "DEFAULT_SEED",
+    "LFSR_PERIOD",
+    "LFSR_TAPS",
+    "PRIORITY",
+    "THRESHOLD_SCALE",
+    "WORD_BITS",
+    "Backend",
+    "NumpyBackend",
+    "available_backends",
+    "backend_status",
+    "encode_inputs",
+    "encode_weights",
+    "get_backend",
+    "input_seeds",
+    "lfsr_jump",
+    "lfsr_jump_matrix",
+    "lfsr_sequence",
+    "lfsr_step",
+    "n_words",
+    "orbit_index",
+    "orbit_table",
+    "pack_bitstream",
+    "sc_counts",
+    "sc_forward",
+    "thresholds",
+    "unpack_bitstream",
+    "vec_and",
+    "vec_mac",
+    "vec_mux",
+    "vec_not",
+    "vec_popcount",
+    "vec_xnor",
+]

@@ -1,0 +1,170 @@
+"""Argument checks shared by every backend, so that bad input fails the same way everywhere."""
+
+from __future__ import annotations
+
+import operator
+from typing import Any
+
+import numpy as np
+
+from ._contract import SEED_LIMIT, n_words
+
+__all__ = [
+    "check_length",
+    "check_probs",
+    "check_seed",
+    "check_words",
+    "check_sc_args",
+]
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def check_length(length: Any, name: str = "length") -> int:
+    """Return ``length`` as a positive Python int.
+
+    Raises
+    ------
+    TypeError
+        If ``length`` is not an integer (``bool`` and ``float`` are refused).
+    ValueError
+        If ``length <= 0``.
+    """
+    if not _is_int(length):
+        raise TypeError(f"{name} must be an int, got {type(length).__name__} {length!r}")
+    length = operator.index(length)
+    if length <= 0:
+        raise ValueError(f"{name} must be a positive int, got {length}")
+    return length
+
+
+def check_seed(seed: Any, name: str = "seed") -> int:
+    """Return ``seed`` as a Python int in ``[0, 2**64)``.
+
+    Raises
+    ------
+    TypeError
+        If ``seed`` is not an integer (``bool`` and ``float`` are refused).
+    ValueError
+        If ``seed < 0`` or ``seed >= 2**64``.
+    """
+    if not _is_int(seed):
+        raise TypeError(f"{name} must be an int, got {type(seed).__name__} {seed!r}")
+    seed = operator.index(seed)
+    if not 0 <= seed < SEED_LIMIT:
+        raise ValueError(f"{name} must be in [0, 2**64), got {seed}")
+    return seed
+
+
+def _first_index(mask: np.ndarray) -> tuple[int, ...] | int:
+    idx = tuple(int(i) for i in np.argwhere(mask)[0])
+    return idx[0] if len(idx) == 1 else idx
+
+
+def check_probs(probs: Any, name: str = "input_probs", ndim: int = 1) -> np.ndarray:
+    """Return probabilities as a float64 array after checking dtype, rank and range.
+
+    Parameters
+    ----------
+    probs : array_like
+        Real numbers in ``[0, 1]``; float16/32/64 or integer dtype.
+    name : str
+        Argument name used in error messages.
+    ndim : int
+        Required number of dimensions.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, same shape (a view when ``probs`` already is float64).
+
+    Raises
+    ------
+    TypeError
+        For bool, complex, object, string or extended-precision dtypes.
+    ValueError
+        For the wrong rank, NaN, infinities or values outside ``[0, 1]``.
+    """
+    arr = np.asarray(probs)
+    kind = arr.dtype.kind
+    if kind not in "fiu" or (kind == "f" and arr.dtype.itemsize > 8):
+        raise TypeError(f"{name} must hold real numbers (float or int dtype), got dtype {arr.dtype}")
+    if arr.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-D, got shape {arr.shape}")
+    arr = arr.astype(np.float64, copy=False)
+    finite = np.isfinite(arr)
+    if not finite.all():
+        where = _first_index(~finite)
+        raise ValueError(f"{name} must be finite, got {arr[where]} at index {where}")
+    outside = (arr < 0.0) | (arr > 1.0)
+    if outside.any():
+        where = _first_index(outside)
+        raise ValueError(f"{name} must lie in [0, 1], got {arr[where]!r} at index {where}")
+    return arr
+
+
+def check_words(words: Any, name: str) -> np.ndarray:
+    """Return packed 64-bit words as an unsigned 64-bit array (any strides and byte order).
+
+    Unsigned integers of any width and non-negative signed integers are accepted (the value is
+    kept); bool, float, complex, object and string dtypes are refused.
+
+    Raises
+    ------
+    TypeError
+        For a non-integer dtype.
+    ValueError
+        For negative values.
+    """
+    arr = np.asarray(words)
+    kind = arr.dtype.kind
+    if kind not in "iu":
+        raise TypeError(f"{name} must hold packed 64-bit words (uint64), got dtype {arr.dtype}")
+    if kind == "i":
+        negative = arr < 0
+        if negative.any():
+            where = _first_index(negative)
+            raise ValueError(f"{name} must not be negative, got {arr[where]} at index {where}")
+    if arr.dtype.itemsize != 8 or kind == "i":
+        arr = arr.astype(np.uint64)
+    return arr
+
+
+def check_sc_args(
+    weights_packed: Any, input_probs: Any, length: Any, seed: Any
+) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """Check the arguments of ``sc_counts`` / ``sc_forward`` in the contract's order.
+
+    Order: ``length``, ``seed``, ``weights_packed`` (dtype, rank, ``n_words``), then
+    ``input_probs`` (dtype, rank, ``n_in``, finiteness, range).
+
+    Returns
+    -------
+    weights : numpy.ndarray
+        uint64 ``(n_out, n_in, n_words)``, not necessarily contiguous or native-endian.
+    probs : numpy.ndarray
+        float64 ``(n_in,)``.
+    length, seed : int
+    """
+    length = check_length(length)
+    seed = check_seed(seed)
+    weights = check_words(weights_packed, "weights_packed")
+    if weights.ndim != 3:
+        raise ValueError(
+            f"weights_packed must be 3-D (n_out, n_in, n_words), got {weights.ndim}-D"
+        )
+    need = n_words(length)
+    if weights.shape[2] != need:
+        raise ValueError(
+            f"weights_packed has n_words={weights.shape[2]} but length={length} "
+            f"needs ceil(length/64)={need}"
+        )
+    probs = check_probs(input_probs, "input_probs")
+    if probs.shape[0] != weights.shape[1]:
+        raise ValueError(
+            f"input_probs has {probs.shape[0]} entries but weights_packed has "
+            f"n_in={weights.shape[1]}"
+        )
+    return weights, probs, length, seed

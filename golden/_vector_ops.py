@@ -1,0 +1,276 @@
+"""Packed-bitstream operations of SC-NeuroCore's accel API, with padding bits kept at zero."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._contract import WORD_BITS, n_words
+from ._validate import _is_int, check_length, check_words
+
+__all__ = [
+    "and_popcount",
+    "pack_bitstream",
+    "unpack_bitstream",
+    "vec_and",
+    "vec_mac",
+    "vec_mux",
+    "vec_not",
+    "vec_popcount",
+    "vec_xnor",
+]
+
+_ONES = np.uint64(0xFFFF_FFFF_FFFF_FFFF)
+# Words ANDed per chunk in and_popcount: 1 MiB temporaries stay in cache.
+_CHUNK_WORDS = 1 << 17
+
+
+def pack_bitstream(bits: Any) -> np.ndarray:
+    """Pack a {0, 1} stream (LSB first) into 64-bit words, zero padding.
+
+    Parameters
+    ----------
+    bits : array_like
+        ``(N,)`` or ``(B, N)``, bool or integer dtype, values in {0, 1}.
+
+    Returns
+    -------
+    numpy.ndarray
+        uint64 ``(ceil(N/64),)`` or ``(B, ceil(N/64))``; bit ``j`` of word ``k`` is stream bit
+        ``64*k + j``.
+    """
+    arr = np.asarray(bits)
+    if arr.dtype.kind not in "biu":
+        raise TypeError(f"bits must be a bool or integer array of 0/1, got dtype {arr.dtype}")
+    if arr.ndim not in (1, 2):
+        raise ValueError(f"bits must be 1-D (N,) or 2-D (B, N), got {arr.ndim}-D")
+    if arr.dtype.kind != "b":
+        bad = (arr != 0) & (arr != 1)
+        if bad.any():
+            where = tuple(int(i) for i in np.argwhere(bad)[0])
+            raise ValueError(f"bits must be 0 or 1, got {arr[where]} at index {where}")
+    n = arr.shape[-1]
+    nw = n_words(n)
+    padded = np.zeros(arr.shape[:-1] + (nw * WORD_BITS,), dtype=np.bool_)
+    padded[..., :n] = arr
+    packed = np.packbits(padded, axis=-1, bitorder="little")
+    return packed.view(np.dtype("<u8")).astype(np.uint64, copy=False)
+
+
+def unpack_bitstream(
+    packed: Any, original_length: int, original_shape: tuple[int, ...] | None = None
+) -> np.ndarray:
+    """Inverse of :func:`pack_bitstream`.
+
+    Parameters
+    ----------
+    packed : array_like
+        uint64 ``(n_words,)`` or ``(B, n_words)`` with ``n_words == ceil(original_length/64)``.
+    original_length : int
+        Stream length ``N >= 0``.
+    original_shape : tuple of int, optional
+        Shape of the result; its size must be ``N`` (1-D) or ``B * N`` (2-D).
+
+    Returns
+    -------
+    numpy.ndarray
+        uint8 {0, 1}, ``(N,)`` / ``(B, N)`` or ``original_shape``.
+    """
+    words = check_words(packed, "packed")
+    if words.ndim not in (1, 2):
+        raise ValueError(f"packed must be 1-D (n_words,) or 2-D (B, n_words), got {words.ndim}-D")
+    if not _is_int(original_length):
+        raise TypeError(
+            f"original_length must be an int, got {type(original_length).__name__} "
+            f"{original_length!r}"
+        )
+    if original_length < 0:
+        raise ValueError(f"original_length must be >= 0, got {original_length}")
+    need = n_words(original_length)
+    if words.shape[-1] != need:
+        raise ValueError(
+            f"packed has n_words={words.shape[-1]} but original_length={original_length} "
+            f"needs ceil(original_length/64)={need}"
+        )
+    as_bytes = np.ascontiguousarray(words, dtype=np.dtype("<u8")).view(np.uint8)
+    bits = np.unpackbits(as_bytes, axis=-1, bitorder="little")[..., :original_length]
+    if original_shape is not None:
+        shape = tuple(int(s) for s in original_shape)
+        if int(np.prod(shape)) != bits.size:
+            raise ValueError(
+                f"original_shape {shape} does not hold {bits.size} bits ({bits.shape})"
+            )
+        bits = bits.reshape(shape)
+    return np.ascontiguousarray(bits)
+
+
+def _same_shape(names: tuple[str, ...], arrays: tuple[np.ndarray, ...]) -> None:
+    shapes = [a.shape for a in arrays]
+    if any(s != shapes[0] for s in shapes):
+        listed = ", ".join(f"{n}{s}" for n, s in zip(names, shapes))
+        raise ValueError(f"packed operands must have the same shape, got {listed}")
+
+
+def _tail_mask(words: np.ndarray, length: Any, name: str) -> np.ndarray:
+    """Zero the bits past ``length`` in place; check ``words.shape[-1] == ceil(length/64)``."""
+    length = check_length(length)
+    if words.ndim == 0:
+        raise ValueError(f"{name} must have at least 1 dimension (n_words,), got a scalar")
+    need = n_words(length)
+    if words.shape[-1] != need:
+        raise ValueError(
+            f"{name} has n_words={words.shape[-1]} but length={length} needs "
+            f"ceil(length/64)={need}"
+        )
+    rem = length % WORD_BITS
+    if rem:
+        words[..., -1] &= np.uint64((1 << rem) - 1)
+    return words
+
+
+def vec_and(a: Any, b: Any) -> np.ndarray:
+    """Bitwise AND of two packed streams (unipolar multiply: ``P = Pa * Pb``).
+
+    Parameters
+    ----------
+    a, b : array_like
+        uint64, same shape.
+
+    Returns
+    -------
+    numpy.ndarray
+        uint64, same shape.
+    """
+    wa, wb = check_words(a, "a"), check_words(b, "b")
+    _same_shape(("a", "b"), (wa, wb))
+    return np.bitwise_and(wa, wb)
+
+
+def vec_xnor(a: Any, b: Any, *, length: int) -> np.ndarray:
+    """Bitwise XNOR (bipolar multiply: ``P = Pa*Pb + (1-Pa)*(1-Pb)``), padding kept zero.
+
+    Parameters
+    ----------
+    a, b : array_like
+        uint64 ``(..., ceil(length/64))``, same shape.
+    length : int
+        Stream length; bits past it are zero in the result (upstream sets them).
+
+    Returns
+    -------
+    numpy.ndarray
+        uint64, same shape.
+    """
+    wa, wb = check_words(a, "a"), check_words(b, "b")
+    _same_shape(("a", "b"), (wa, wb))
+    return _tail_mask(np.bitwise_xor(np.bitwise_xor(wa, wb), _ONES), length, "a")
+
+
+def vec_not(a: Any, *, length: int) -> np.ndarray:
+    """Bitwise NOT (``P = 1 - Pa``), padding kept zero.
+
+    Parameters
+    ----------
+    a : array_like
+        uint64 ``(..., ceil(length/64))``.
+    length : int
+        Stream length; bits past it are zero in the result (upstream sets them).
+
+    Returns
+    -------
+    numpy.ndarray
+        uint64, same shape.
+    """
+    wa = check_words(a, "a")
+    return _tail_mask(np.bitwise_xor(wa, _ONES), length, "a")
+
+
+def vec_mux(sel: Any, a: Any, b: Any, *, length: int) -> np.ndarray:
+    """Multiplexer ``(sel & a) | (~sel & b)`` (scaled add ``P = Ps*Pa + (1-Ps)*Pb``).
+
+    Parameters
+    ----------
+    sel, a, b : array_like
+        uint64 ``(..., ceil(length/64))``, same shape.
+    length : int
+        Stream length; bits past it are zero in the result.
+
+    Returns
+    -------
+    numpy.ndarray
+        uint64, same shape.
+    """
+    ws, wa, wb = check_words(sel, "sel"), check_words(a, "a"), check_words(b, "b")
+    _same_shape(("sel", "a", "b"), (ws, wa, wb))
+    out = (ws & wa) | (np.bitwise_xor(ws, _ONES) & wb)
+    return _tail_mask(out, length, "sel")
+
+
+def vec_popcount(packed: Any) -> int:
+    """Total number of set bits in a packed array (any shape).
+
+    Returns
+    -------
+    int
+    """
+    words = check_words(packed, "packed")
+    return int(np.bitwise_count(words).sum(dtype=np.int64))
+
+
+def and_popcount(weights: np.ndarray, inputs: np.ndarray) -> np.ndarray:
+    """``counts[o] = sum_{i,w} popcount(weights[o, i, w] & inputs[i, w])`` (no argument checks).
+
+    Parameters
+    ----------
+    weights : numpy.ndarray
+        uint64 ``(n_out, n_in, n_words)``, any strides or byte order.
+    inputs : numpy.ndarray
+        uint64 ``(n_in, n_words)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 ``(n_out,)``.
+    """
+    n_out, n_in, nw = weights.shape
+    counts = np.zeros(n_out, dtype=np.int64)
+    per_row = max(1, n_in * nw)
+    chunk = max(1, _CHUNK_WORDS // per_row)
+    buf = np.empty((min(chunk, n_out), n_in, nw), dtype=np.uint64)
+    cnt = np.empty(buf.shape, dtype=np.uint8)
+    for a in range(0, n_out, chunk):
+        b = min(n_out, a + chunk)
+        anded = np.bitwise_and(weights[a:b], inputs, out=buf[: b - a])
+        bits = np.bitwise_count(anded, out=cnt[: b - a])
+        counts[a:b] = bits.reshape(b - a, -1).sum(axis=1, dtype=np.int64)
+    return counts
+
+
+def vec_mac(packed_weights: Any, packed_inputs: Any) -> np.ndarray:
+    """Packed multiply-accumulate: AND each weight row with the inputs, popcount, sum.
+
+    Parameters
+    ----------
+    packed_weights : array_like
+        uint64 ``(n_out, n_in, n_words)``.
+    packed_inputs : array_like
+        uint64 ``(n_in, n_words)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 ``(n_out,)`` raw counts.
+    """
+    w = check_words(packed_weights, "packed_weights")
+    x = check_words(packed_inputs, "packed_inputs")
+    if w.ndim != 3:
+        raise ValueError(f"packed_weights must be 3-D (n_out, n_in, n_words), got {w.ndim}-D")
+    if x.ndim != 2:
+        raise ValueError(f"packed_inputs must be 2-D (n_in, n_words), got {x.ndim}-D")
+    if w.shape[1:] != x.shape:
+        raise ValueError(
+            f"packed_weights (n_out, n_in, n_words)={w.shape} does not match "
+            f"packed_inputs (n_in, n_words)={x.shape}"
+        )
+    return and_popcount(w, x)
