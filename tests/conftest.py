@@ -41,8 +41,12 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.fixture
 def backend(backend_name: str) -> golden.Backend:
-    """One golden backend; skipped, with its reason, where it cannot run here."""
+    """One golden backend; skipped with its reason where it cannot run here, unless it is named
+    in ``SCTB_REQUIRE_BACKENDS`` (then its absence fails: ``make test`` requires what it built)."""
     reason = golden.backend_status()[backend_name]
+    required = {n.strip() for n in os.environ.get("SCTB_REQUIRE_BACKENDS", "").split(",")}
+    if reason is not None and backend_name in required:
+        pytest.fail(f"backend {backend_name!r} is required (SCTB_REQUIRE_BACKENDS): {reason}")
     if reason is not None:
         pytest.skip(f"backend {backend_name!r} unavailable: {reason}")
     return golden.get_backend(backend_name)
