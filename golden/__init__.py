@@ -24,14 +24,14 @@ from ._vector_ops import (
 )
 
 __all__ = [
+    "Backend",
     "DEFAULT_SEED",
     "LFSR_PERIOD",
     "LFSR_TAPS",
+    "NumpyBackend",
     "PRIORITY",
     "THRESHOLD_SCALE",
     "WORD_BITS",
-    "Backend",
-    "NumpyBackend",
     "available_backends",
     "backend_status",
     "encode_inputs",

@@ -9,6 +9,8 @@ import numpy as np
 
 from ._contract import SEED_LIMIT, n_words
 
+WORD_LIMIT = 1 << 64
+
 __all__ = [
     "check_length",
     "check_probs",
@@ -101,8 +103,20 @@ def check_probs(probs: Any, name: str = "input_probs", ndim: int = 1) -> np.ndar
     outside = (arr < 0.0) | (arr > 1.0)
     if outside.any():
         where = _first_index(outside)
-        raise ValueError(f"{name} must lie in [0, 1], got {arr[where]!r} at index {where}")
+        raise ValueError(f"{name} must lie in [0, 1], got {arr[where]} at index {where}")
     return arr
+
+
+def _python_ints(words: Any, arr: np.ndarray, name: str) -> np.ndarray:
+    """Nested lists of Python ints >= 2**63 become float64 or object in NumPy: keep them exact."""
+    obj = np.array(words, dtype=object)
+    if obj.size == 0 or not all(_is_int(v) for v in obj.flat):
+        return arr
+    for index, v in np.ndenumerate(obj):
+        if not 0 <= v < WORD_LIMIT:
+            where = index[0] if len(index) == 1 else index
+            raise ValueError(f"{name} must hold 64-bit words in [0, 2**64), got {v} at index {where}")
+    return obj.astype(np.uint64)
 
 
 def check_words(words: Any, name: str) -> np.ndarray:
@@ -120,6 +134,9 @@ def check_words(words: Any, name: str) -> np.ndarray:
     """
     arr = np.asarray(words)
     kind = arr.dtype.kind
+    if kind in "fO" and not isinstance(words, np.ndarray):
+        arr = _python_ints(words, arr, name)
+        kind = arr.dtype.kind
     if kind not in "iu":
         raise TypeError(f"{name} must hold packed 64-bit words (uint64), got dtype {arr.dtype}")
     if kind == "i":

@@ -35,11 +35,12 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         names = _selected_backends()
         marks = {"rust": [pytest.mark.rust], "cupy": [pytest.mark.gpu]}
         metafunc.parametrize(
-            "backend_name", [pytest.param(n, marks=marks.get(n, [])) for n in names]
+            "backend_name", [pytest.param(n, marks=marks.get(n, [])) for n in names],
+            scope="session",
         )
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def backend(backend_name: str) -> golden.Backend:
     """One golden backend; skipped with its reason where it cannot run here, unless it is named
     in ``SCTB_REQUIRE_BACKENDS`` (then its absence fails: ``make test`` requires what it built)."""

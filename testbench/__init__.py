@@ -1,0 +1,3 @@
+"""Testbenches and the ``sctb`` CLI: golden comparison, benchmarks, RTL regressions."""
+
+__all__: list[str] = []
