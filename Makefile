@@ -5,7 +5,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.sctb-setup
-EXTRAS := test,numba,jax,upstream
+EXTRAS := test,numba,jax,upstream,mpi
 IN_VENV := VIRTUAL_ENV=$(CURDIR)/$(VENV) PATH=$(CURDIR)/$(VENV)/bin:$$PATH
 OUT ?= sctb-out
 PYTEST_ARGS ?=

@@ -169,3 +169,58 @@ def run_bench(workloads: list[str] | None = None, backends: list[str] | None = N
         report["encoder"].append({"backend": name, "seconds": t, "bits_per_s": n_in * length / t,
                                   "n_in": n_in, "length": length})
     return report
+
+
+SWEEP_BENCH_SPEC = """
+[sweep]
+name = "bench"
+checks = ["golden"]
+[axes]
+n_out = [2]
+n_in = [1024]
+length = [131072]
+seed = [{seeds}]
+backend = ["numpy"]
+"""
+
+
+def bench_sweep(ranks: int = 2, points: int = 24) -> dict:
+    """Wall time of the same CPU-bound sweep on one rank and on ``ranks`` MPI ranks.
+
+    Both runs are whole ``python -m testbench sweep`` processes (start-up included); the results
+    of the two runs must be identical. Needs ``mpiexec`` (the ``mpi`` extra).
+    """
+    import json
+    import os
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+
+    from .sweep import read_records
+
+    mpiexec = shutil.which("mpiexec", path=os.path.dirname(sys.executable)) or \
+        shutil.which("mpiexec")
+    if mpiexec is None:
+        raise RuntimeError("mpiexec not found: pip install 'sctb[mpi]'")
+    with tempfile.TemporaryDirectory(prefix="sctb-sweep-bench-") as tmp:
+        spec = os.path.join(tmp, "bench.toml")
+        with open(spec, "w") as fh:
+            fh.write(SWEEP_BENCH_SPEC.format(seeds=", ".join(map(str, range(1, points + 1)))))
+        runs = {}
+        for label, prefix, env in (
+            ("1 rank", [], {**os.environ, "SCTB_MPI": "0"}),
+            (f"{ranks} ranks", [mpiexec, "-n", str(ranks)], dict(os.environ)),
+        ):
+            out = os.path.join(tmp, label.replace(" ", "_"))
+            start = time.perf_counter()
+            subprocess.run(prefix + [sys.executable, "-m", "testbench", "sweep", spec, "--out", out],
+                           env=env, check=True, capture_output=True)
+            wall = time.perf_counter() - start
+            stable = [json.dumps({k: r[k] for k in ("key", "status", "digest")})
+                      for r in read_records(__import__("pathlib").Path(out))]
+            runs[label] = {"wall_s": wall, "records": stable}
+        one, many = runs["1 rank"], runs[f"{ranks} ranks"]
+        return {"points": points, "ranks": ranks, "one_rank_s": one["wall_s"],
+                "n_ranks_s": many["wall_s"], "speedup": one["wall_s"] / many["wall_s"],
+                "identical": one["records"] == many["records"] and len(one["records"]) == points}

@@ -1,4 +1,4 @@
-"""The ``sctb`` command line: compare, bench, regress (one module per command)."""
+"""The ``sctb`` command line: compare, bench, regress, sweep."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from rich.console import Console
 
 import golden
 
-from . import regress
-from .bench import WORKLOADS, run_bench
+from . import regress, sweep_cli
+from .bench import WORKLOADS, bench_sweep, run_bench
 from .compare import compare_backends
 from .report import bench_tables, compare_table
 
@@ -32,6 +32,8 @@ def _cmd_compare(args: argparse.Namespace, console: Console) -> int:
 def _cmd_bench(args: argparse.Namespace, console: Console) -> int:
     report = run_bench(args.workload or None, args.backend or None,
                        include_upstream=not args.no_upstream)
+    if args.sweep_ranks:
+        report["sweep"] = bench_sweep(args.sweep_ranks)
     if args.json:
         print(json.dumps(report, indent=2))
     else:
@@ -67,19 +69,25 @@ def build_parser() -> argparse.ArgumentParser:
                    help="backend to time (repeatable; default all available)")
     p.add_argument("--no-upstream", action="store_true",
                    help="do not time SC-NeuroCore's sc_forward_numpy")
+    p.add_argument("--sweep-ranks", type=int, default=0, metavar="N",
+                   help="also time a CPU-bound sweep on 1 rank and on N MPI ranks")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=_cmd_bench)
 
     p = sub.add_parser("regress", help="the main job: golden comparison, then the RTL suites")
     regress.add_arguments(p)
     p.set_defaults(func=regress.run)
+
+    p = sub.add_parser("sweep", help="a verification sweep from a TOML spec (serial or mpiexec)")
+    sweep_cli.add_arguments(p)
+    p.set_defaults(func=sweep_cli.run)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``sctb``; returns the exit status."""
     args = build_parser().parse_args(argv)
-    console = Console()
+    console = Console(soft_wrap=True)  # long lines (replay commands) stay copy-pastable
     return int(args.func(args, console))
 
 

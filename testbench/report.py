@@ -50,6 +50,14 @@ def bench_tables(report: dict) -> list[Table]:
             t.add_row(r["backend"], f"{r['n_in']} x {r['length']}", f"{r['seconds'] * 1e3:.2f}",
                       f"{r['bits_per_s'] / 1e9:.2f}")
         tables.append(t)
+    if "sweep" in report:
+        sw = report["sweep"]
+        t = Table(title=f"sweep: {sw['points']} CPU-bound points, 1 rank vs {sw['ranks']} ranks")
+        for col in ("1 rank s", f"{sw['ranks']} ranks s", "speed-up", "identical results"):
+            t.add_column(col, justify="right")
+        t.add_row(f"{sw['one_rank_s']:.2f}", f"{sw['n_ranks_s']:.2f}", f"{sw['speedup']:.2f}x",
+                  "yes" if sw["identical"] else "[red]NO[/red]")
+        tables.append(t)
     if report["skipped"]:
         t = Table(title="not measured")
         t.add_column("backend")
