@@ -1,6 +1,95 @@
 """Type stub of the private Rust extension ``golden._native`` (rust/src/python.rs)."""
 
+import numpy as np
+import numpy.typing as npt
+
 __version__: str
+#: Environment variable that forces a kernel path when a call names none.
+KERNEL_PATH_ENV: str
+#: Weight words from which ``sc_counts`` / ``and_popcount`` split rows across threads.
+PARALLEL_MIN_WORDS: int
+
+# Array arguments must be C-contiguous and of the native dtype named (uint64 words, float64
+# probabilities, uint8 bits); others raise ValueError/TypeError. ``golden._rust_backend``
+# validates and normalises first. ``popcount`` names a kernel path ("scalar", "avx2",
+# "avx512" or "auto"); ``None`` reads $SCTB_RUST_POPCOUNT, else takes the fastest supported.
+# ``threads``: 0 = every core (RAYON_NUM_THREADS when set), 1 = the calling thread, n = n
+# threads (pools are per process: safe after fork).
+# Every kernel runs with the GIL released.
 
 def lfsr_step(state: int) -> int:
     """One LFSR step of the contract; ``state`` in ``[0, 0xFFFF]``."""
+
+def lfsr_jump(state: int, k: int) -> int:
+    """``state`` advanced by ``k`` steps (GF(2) matrix power); ``k`` in ``[0, 2**64)``."""
+
+def lfsr_sequence(seed: int, n: int) -> npt.NDArray[np.uint16]:
+    """uint16 ``(n,)``: the states from ``seed`` (``out[0] == seed``)."""
+
+def orbit_table() -> npt.NDArray[np.uint16]:
+    """uint16 ``(65535,)``: the period from state 1."""
+
+def kernel_paths() -> list[str]:
+    """The kernel paths this CPU supports, slowest first (always starts with "scalar")."""
+
+def default_kernel_path() -> str:
+    """The path a call without ``popcount=`` takes now; ValueError for a bad $SCTB_RUST_POPCOUNT."""
+
+def kernel_path_features() -> list[tuple[str, str]]:
+    """Every kernel path with the CPU features it needs."""
+
+def default_threads() -> int:
+    """Threads used by ``threads=0``: RAYON_NUM_THREADS when set, else every available core."""
+
+def encode_inputs(
+    probs: npt.NDArray[np.float64], length: int, seed: int, *, popcount: str | None = None
+) -> npt.NDArray[np.uint64]:
+    """uint64 ``(n_in, ceil(length/64))`` streams of float64 ``(n_in,)`` probabilities in [0, 1]."""
+
+def sc_counts(
+    weights: npt.NDArray[np.uint64],
+    probs: npt.NDArray[np.float64],
+    length: int,
+    seed: int,
+    *,
+    threads: int = 0,
+    popcount: str | None = None,
+) -> npt.NDArray[np.int64]:
+    """int64 ``(n_out,)`` counts of uint64 ``(n_out, n_in, ceil(length/64))`` weights."""
+
+def and_popcount(
+    weights: npt.NDArray[np.uint64],
+    inputs: npt.NDArray[np.uint64],
+    *,
+    threads: int = 0,
+    popcount: str | None = None,
+) -> npt.NDArray[np.int64]:
+    """int64 ``(n_out,)``: ``sum_{i,w} popcount(weights[o,i,w] & inputs[i,w])``."""
+
+def popcount_total(words: npt.NDArray[np.uint64], *, popcount: str | None = None) -> int:
+    """Set bits in a uint64 array of any shape."""
+
+def vec_and(a: npt.NDArray[np.uint64], b: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """``a & b`` (same shape)."""
+
+def vec_xnor(
+    a: npt.NDArray[np.uint64], b: npt.NDArray[np.uint64], length: int
+) -> npt.NDArray[np.uint64]:
+    """``~(a ^ b)``, bits past ``length`` in the last axis cleared."""
+
+def vec_not(a: npt.NDArray[np.uint64], length: int) -> npt.NDArray[np.uint64]:
+    """``~a``, bits past ``length`` cleared."""
+
+def vec_mux(
+    sel: npt.NDArray[np.uint64],
+    a: npt.NDArray[np.uint64],
+    b: npt.NDArray[np.uint64],
+    length: int,
+) -> npt.NDArray[np.uint64]:
+    """``(sel & a) | (~sel & b)``, bits past ``length`` cleared."""
+
+def pack_bits(bits: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint64]:
+    """uint64 ``(rows, ceil(n/64))`` from uint8 ``(rows, n)`` (nonzero = 1), LSB first."""
+
+def unpack_bits(words: npt.NDArray[np.uint64], length: int) -> npt.NDArray[np.uint8]:
+    """uint8 ``(rows, length)`` of 0/1 from uint64 ``(rows, ceil(length/64))``."""

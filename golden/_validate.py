@@ -12,11 +12,17 @@ from ._contract import SEED_LIMIT, n_words
 WORD_LIMIT = 1 << 64
 
 __all__ = [
+    "check_bits",
     "check_length",
+    "check_mac_args",
+    "check_original_shape",
     "check_probs",
-    "check_seed",
-    "check_words",
     "check_sc_args",
+    "check_same_shape",
+    "check_seed",
+    "check_tail",
+    "check_unpack_args",
+    "check_words",
 ]
 
 
@@ -185,3 +191,88 @@ def check_sc_args(
             f"n_in={weights.shape[1]}"
         )
     return weights, probs, length, seed
+
+
+def check_bits(bits: Any) -> np.ndarray:
+    """Return an unpacked stream ``(N,)`` or ``(B, N)`` of bool or integer 0/1 values."""
+    arr = np.asarray(bits)
+    if arr.dtype.kind not in "biu":
+        raise TypeError(f"bits must be a bool or integer array of 0/1, got dtype {arr.dtype}")
+    if arr.ndim not in (1, 2):
+        raise ValueError(f"bits must be 1-D (N,) or 2-D (B, N), got {arr.ndim}-D")
+    if arr.dtype.kind != "b":
+        bad = (arr != 0) & (arr != 1)
+        if bad.any():
+            where = tuple(int(i) for i in np.argwhere(bad)[0])
+            raise ValueError(f"bits must be 0 or 1, got {arr[where]} at index {where}")
+    return arr
+
+
+def check_unpack_args(packed: Any, original_length: Any) -> tuple[np.ndarray, int]:
+    """Return ``(words (n_words,) or (B, n_words) uint64, original_length)`` of an unpack."""
+    words = check_words(packed, "packed")
+    if words.ndim not in (1, 2):
+        raise ValueError(f"packed must be 1-D (n_words,) or 2-D (B, n_words), got {words.ndim}-D")
+    if not _is_int(original_length):
+        raise TypeError(
+            f"original_length must be an int, got {type(original_length).__name__} "
+            f"{original_length!r}"
+        )
+    original_length = operator.index(original_length)
+    if original_length < 0:
+        raise ValueError(f"original_length must be >= 0, got {original_length}")
+    need = n_words(original_length)
+    if words.shape[-1] != need:
+        raise ValueError(
+            f"packed has n_words={words.shape[-1]} but original_length={original_length} "
+            f"needs ceil(original_length/64)={need}"
+        )
+    return words, original_length
+
+
+def check_original_shape(bits: np.ndarray, original_shape: Any) -> np.ndarray:
+    """Reshape unpacked bits to ``original_shape`` (None keeps them), which must hold them all."""
+    if original_shape is None:
+        return bits
+    shape = tuple(int(s) for s in original_shape)
+    if int(np.prod(shape)) != bits.size:
+        raise ValueError(f"original_shape {shape} does not hold {bits.size} bits ({bits.shape})")
+    return bits.reshape(shape)
+
+
+def check_same_shape(names: tuple[str, ...], arrays: tuple[np.ndarray, ...]) -> None:
+    """Packed operands of an element-wise op must have one shape (no broadcasting)."""
+    shapes = [a.shape for a in arrays]
+    if any(s != shapes[0] for s in shapes):
+        listed = ", ".join(f"{n}{s}" for n, s in zip(names, shapes))
+        raise ValueError(f"packed operands must have the same shape, got {listed}")
+
+
+def check_tail(words: np.ndarray, length: Any, name: str) -> int:
+    """Return ``length`` after checking it and that ``words.shape[-1] == ceil(length / 64)``."""
+    length = check_length(length)
+    if words.ndim == 0:
+        raise ValueError(f"{name} must have at least 1 dimension (n_words,), got a scalar")
+    need = n_words(length)
+    if words.shape[-1] != need:
+        raise ValueError(
+            f"{name} has n_words={words.shape[-1]} but length={length} needs "
+            f"ceil(length/64)={need}"
+        )
+    return length
+
+
+def check_mac_args(packed_weights: Any, packed_inputs: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``(weights (n_out, n_in, n_words), inputs (n_in, n_words))`` of a ``vec_mac``."""
+    w = check_words(packed_weights, "packed_weights")
+    x = check_words(packed_inputs, "packed_inputs")
+    if w.ndim != 3:
+        raise ValueError(f"packed_weights must be 3-D (n_out, n_in, n_words), got {w.ndim}-D")
+    if x.ndim != 2:
+        raise ValueError(f"packed_inputs must be 2-D (n_in, n_words), got {x.ndim}-D")
+    if w.shape[1:] != x.shape:
+        raise ValueError(
+            f"packed_weights (n_out, n_in, n_words)={w.shape} does not match "
+            f"packed_inputs (n_in, n_words)={x.shape}"
+        )
+    return w, x

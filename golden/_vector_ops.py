@@ -7,7 +7,15 @@ from typing import Any
 import numpy as np
 
 from ._contract import WORD_BITS, n_words
-from ._validate import _is_int, check_length, check_words
+from ._validate import (
+    check_bits,
+    check_mac_args,
+    check_original_shape,
+    check_same_shape,
+    check_tail,
+    check_unpack_args,
+    check_words,
+)
 
 __all__ = [
     "and_popcount",
@@ -40,16 +48,7 @@ def pack_bitstream(bits: Any) -> np.ndarray:
         uint64 ``(ceil(N/64),)`` or ``(B, ceil(N/64))``; bit ``j`` of word ``k`` is stream bit
         ``64*k + j``.
     """
-    arr = np.asarray(bits)
-    if arr.dtype.kind not in "biu":
-        raise TypeError(f"bits must be a bool or integer array of 0/1, got dtype {arr.dtype}")
-    if arr.ndim not in (1, 2):
-        raise ValueError(f"bits must be 1-D (N,) or 2-D (B, N), got {arr.ndim}-D")
-    if arr.dtype.kind != "b":
-        bad = (arr != 0) & (arr != 1)
-        if bad.any():
-            where = tuple(int(i) for i in np.argwhere(bad)[0])
-            raise ValueError(f"bits must be 0 or 1, got {arr[where]} at index {where}")
+    arr = check_bits(bits)
     n = arr.shape[-1]
     nw = n_words(n)
     padded = np.zeros(arr.shape[:-1] + (nw * WORD_BITS,), dtype=np.bool_)
@@ -77,52 +76,15 @@ def unpack_bitstream(
     numpy.ndarray
         uint8 {0, 1}, ``(N,)`` / ``(B, N)`` or ``original_shape``.
     """
-    words = check_words(packed, "packed")
-    if words.ndim not in (1, 2):
-        raise ValueError(f"packed must be 1-D (n_words,) or 2-D (B, n_words), got {words.ndim}-D")
-    if not _is_int(original_length):
-        raise TypeError(
-            f"original_length must be an int, got {type(original_length).__name__} "
-            f"{original_length!r}"
-        )
-    if original_length < 0:
-        raise ValueError(f"original_length must be >= 0, got {original_length}")
-    need = n_words(original_length)
-    if words.shape[-1] != need:
-        raise ValueError(
-            f"packed has n_words={words.shape[-1]} but original_length={original_length} "
-            f"needs ceil(original_length/64)={need}"
-        )
+    words, original_length = check_unpack_args(packed, original_length)
     as_bytes = np.ascontiguousarray(words, dtype=np.dtype("<u8")).view(np.uint8)
     bits = np.unpackbits(as_bytes, axis=-1, bitorder="little")[..., :original_length]
-    if original_shape is not None:
-        shape = tuple(int(s) for s in original_shape)
-        if int(np.prod(shape)) != bits.size:
-            raise ValueError(
-                f"original_shape {shape} does not hold {bits.size} bits ({bits.shape})"
-            )
-        bits = bits.reshape(shape)
+    bits = check_original_shape(bits, original_shape)
     return np.ascontiguousarray(bits)
 
 
-def _same_shape(names: tuple[str, ...], arrays: tuple[np.ndarray, ...]) -> None:
-    shapes = [a.shape for a in arrays]
-    if any(s != shapes[0] for s in shapes):
-        listed = ", ".join(f"{n}{s}" for n, s in zip(names, shapes))
-        raise ValueError(f"packed operands must have the same shape, got {listed}")
-
-
-def _tail_mask(words: np.ndarray, length: Any, name: str) -> np.ndarray:
-    """Zero the bits past ``length`` in place; check ``words.shape[-1] == ceil(length/64)``."""
-    length = check_length(length)
-    if words.ndim == 0:
-        raise ValueError(f"{name} must have at least 1 dimension (n_words,), got a scalar")
-    need = n_words(length)
-    if words.shape[-1] != need:
-        raise ValueError(
-            f"{name} has n_words={words.shape[-1]} but length={length} needs "
-            f"ceil(length/64)={need}"
-        )
+def _tail_mask(words: np.ndarray, length: int) -> np.ndarray:
+    """Zero the bits past ``length`` (already checked) in place."""
     rem = length % WORD_BITS
     if rem:
         words[..., -1] &= np.uint64((1 << rem) - 1)
@@ -143,7 +105,7 @@ def vec_and(a: Any, b: Any) -> np.ndarray:
         uint64, same shape.
     """
     wa, wb = check_words(a, "a"), check_words(b, "b")
-    _same_shape(("a", "b"), (wa, wb))
+    check_same_shape(("a", "b"), (wa, wb))
     return np.bitwise_and(wa, wb)
 
 
@@ -163,8 +125,9 @@ def vec_xnor(a: Any, b: Any, *, length: int) -> np.ndarray:
         uint64, same shape.
     """
     wa, wb = check_words(a, "a"), check_words(b, "b")
-    _same_shape(("a", "b"), (wa, wb))
-    return _tail_mask(np.bitwise_xor(np.bitwise_xor(wa, wb), _ONES), length, "a")
+    check_same_shape(("a", "b"), (wa, wb))
+    length = check_tail(wa, length, "a")
+    return _tail_mask(np.bitwise_xor(np.bitwise_xor(wa, wb), _ONES), length)
 
 
 def vec_not(a: Any, *, length: int) -> np.ndarray:
@@ -183,7 +146,8 @@ def vec_not(a: Any, *, length: int) -> np.ndarray:
         uint64, same shape.
     """
     wa = check_words(a, "a")
-    return _tail_mask(np.bitwise_xor(wa, _ONES), length, "a")
+    length = check_tail(wa, length, "a")
+    return _tail_mask(np.bitwise_xor(wa, _ONES), length)
 
 
 def vec_mux(sel: Any, a: Any, b: Any, *, length: int) -> np.ndarray:
@@ -202,9 +166,10 @@ def vec_mux(sel: Any, a: Any, b: Any, *, length: int) -> np.ndarray:
         uint64, same shape.
     """
     ws, wa, wb = check_words(sel, "sel"), check_words(a, "a"), check_words(b, "b")
-    _same_shape(("sel", "a", "b"), (ws, wa, wb))
+    check_same_shape(("sel", "a", "b"), (ws, wa, wb))
+    length = check_tail(ws, length, "sel")
     out = (ws & wa) | (np.bitwise_xor(ws, _ONES) & wb)
-    return _tail_mask(out, length, "sel")
+    return _tail_mask(out, length)
 
 
 def vec_popcount(packed: Any) -> int:
@@ -262,15 +227,8 @@ def vec_mac(packed_weights: Any, packed_inputs: Any) -> np.ndarray:
     numpy.ndarray
         int64 ``(n_out,)`` raw counts.
     """
-    w = check_words(packed_weights, "packed_weights")
-    x = check_words(packed_inputs, "packed_inputs")
-    if w.ndim != 3:
-        raise ValueError(f"packed_weights must be 3-D (n_out, n_in, n_words), got {w.ndim}-D")
-    if x.ndim != 2:
-        raise ValueError(f"packed_inputs must be 2-D (n_in, n_words), got {x.ndim}-D")
-    if w.shape[1:] != x.shape:
-        raise ValueError(
-            f"packed_weights (n_out, n_in, n_words)={w.shape} does not match "
-            f"packed_inputs (n_in, n_words)={x.shape}"
-        )
+    w, x = check_mac_args(packed_weights, packed_inputs)
     return and_popcount(w, x)
+
+
+_same_shape = check_same_shape  # TEMP alias while the cupy backend is being written

@@ -1,7 +1,22 @@
 //! sctb's Rust engine: pure kernels of the bit-true SC contract (docs/contract.md), and a thin
 //! PyO3 layer that exposes them as the private module `golden._native`.
+//!
+//! * [`lfsr`]: step, sequence, GF(2) jump-ahead, the orbit table;
+//! * [`encode`]: probabilities -> packed streams (one 64-lane compare per word);
+//! * [`popcount`]: popcount / AND-popcount on the scalar, AVX2 and AVX-512 paths;
+//! * [`sc`]: `sc_counts`, threaded across output rows;
+//! * [`ops`]: AND, XNOR, NOT, MUX, pack and unpack of packed streams;
+//! * [`simd`]: the kernel path, chosen at run time from CPU features.
 
+pub mod encode;
 pub mod lfsr;
+pub mod ops;
+pub mod popcount;
+pub mod sc;
+pub mod simd;
+
+#[cfg(test)]
+mod testutil;
 
 #[cfg(feature = "python")]
 mod python;

@@ -1,16 +1,430 @@
 //! PyO3 layer: the private module `golden._native`.
+//!
+//! Arrays come in as NumPy arrays of the native dtype and are read in place (no copy) when
+//! C-contiguous; anything else is refused with a `ValueError` (the Python wrapper
+//! `golden._rust_backend` validates and normalises first). The GIL is released while the
+//! kernels run.
 
+use numpy::ndarray::{Array2, ArrayD, IxDyn};
+use numpy::{
+    IntoPyArray, PyArray1, PyArray2, PyArrayDyn, PyReadonlyArray1, PyReadonlyArray2,
+    PyReadonlyArray3, PyReadonlyArrayDyn, PyUntypedArrayMethods,
+};
+use pyo3::exceptions::{PyMemoryError, PyOverflowError, PyValueError};
 use pyo3::prelude::*;
+
+use crate::encode::n_words;
+use crate::lfsr;
+use crate::ops;
+use crate::popcount;
+use crate::sc::{self, Threads};
+use crate::simd::Level;
+
+fn level(requested: Option<&str>) -> PyResult<Level> {
+    Level::resolve(requested).map_err(PyValueError::new_err)
+}
+
+fn contiguous<'a, T: numpy::Element, D: numpy::ndarray::Dimension>(
+    arr: &'a numpy::PyReadonlyArray<'_, T, D>,
+    name: &str,
+) -> PyResult<&'a [T]> {
+    // `as_slice` also accepts Fortran order, whose element order is not the one we index by
+    let err = || {
+        PyValueError::new_err(format!(
+            "{name} must be C-contiguous (normalise with numpy.ascontiguousarray)"
+        ))
+    };
+    if !arr.is_c_contiguous() {
+        return Err(err());
+    }
+    arr.as_slice().map_err(|_| err())
+}
+
+fn check_length(length: usize) -> PyResult<()> {
+    if length == 0 {
+        return Err(PyValueError::new_err(
+            "length must be a positive int, got 0",
+        ));
+    }
+    Ok(())
+}
+
+fn check_probs(probs: &[f64]) -> PyResult<()> {
+    if let Some((i, p)) = probs
+        .iter()
+        .enumerate()
+        .find(|(_, p)| !(0.0..=1.0).contains(*p))
+    {
+        return Err(PyValueError::new_err(format!(
+            "input_probs must be finite and lie in [0, 1], got {p} at index {i}"
+        )));
+    }
+    Ok(())
+}
+
+fn check_words_len(name: &str, nw_have: usize, length: usize) -> PyResult<()> {
+    let need = n_words(length);
+    if nw_have != need {
+        return Err(PyValueError::new_err(format!(
+            "{name} has n_words={nw_have} but length={length} needs ceil(length/64)={need}"
+        )));
+    }
+    Ok(())
+}
+
+fn same_shape(names: &[&str], shapes: &[&[usize]]) -> PyResult<()> {
+    if shapes.iter().any(|s| *s != shapes[0]) {
+        let listed: Vec<String> = names
+            .iter()
+            .zip(shapes)
+            .map(|(n, s)| format!("{n}{}", py_shape(s)))
+            .collect();
+        return Err(PyValueError::new_err(format!(
+            "packed operands must have the same shape, got {}",
+            listed.join(", ")
+        )));
+    }
+    Ok(())
+}
+
+/// A shape as Python prints a tuple: `(2, 3)`, `(3,)`, `()`.
+fn py_shape(shape: &[usize]) -> String {
+    let parts: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
+    match parts.len() {
+        1 => format!("({},)", parts[0]),
+        _ => format!("({})", parts.join(", ")),
+    }
+}
+
+fn last_axis(shape: &[usize], name: &str) -> PyResult<usize> {
+    shape.last().copied().ok_or_else(|| {
+        PyValueError::new_err(format!(
+            "{name} must have at least 1 dimension (n_words,), got a scalar"
+        ))
+    })
+}
+
+/// A zeroed buffer of `n` elements, or `MemoryError` (an infallible `vec!` would abort).
+fn zeroed<T: Clone + Default>(n: usize) -> PyResult<Vec<T>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n).map_err(|_| {
+        PyMemoryError::new_err(format!(
+            "cannot allocate {n} elements of {} bytes",
+            std::mem::size_of::<T>()
+        ))
+    })?;
+    v.resize(n, T::default());
+    Ok(v)
+}
+
+/// `a * b` or `OverflowError`.
+fn product(a: usize, b: usize, what: &str) -> PyResult<usize> {
+    a.checked_mul(b)
+        .ok_or_else(|| PyOverflowError::new_err(format!("{what} overflows")))
+}
+
+fn dyn_array<'py, T: numpy::Element>(
+    py: Python<'py>,
+    shape: &[usize],
+    data: Vec<T>,
+) -> Bound<'py, PyArrayDyn<T>> {
+    ArrayD::from_shape_vec(IxDyn(shape), data)
+        .expect("result has the operand's size")
+        .into_pyarray(py)
+}
 
 /// One LFSR step of the contract (see `golden.lfsr_step`).
 #[pyfunction]
 fn lfsr_step(state: u16) -> u16 {
-    crate::lfsr::step(state)
+    lfsr::step(state)
+}
+
+/// Advance a state by `k` steps with the GF(2) jump-ahead matrix.
+#[pyfunction]
+fn lfsr_jump(state: u16, k: u64) -> u16 {
+    lfsr::jump(state, k)
+}
+
+/// The `n` states from `seed` (uint16 array).
+#[pyfunction]
+fn lfsr_sequence(py: Python<'_>, seed: u16, n: usize) -> PyResult<Bound<'_, PyArray1<u16>>> {
+    let mut out = zeroed::<u16>(n)?;
+    py.detach(|| lfsr::sequence_into(seed, &mut out));
+    Ok(out.into_pyarray(py))
+}
+
+/// The whole period from state 1 (uint16 `(65535,)`).
+#[pyfunction]
+fn orbit_table(py: Python<'_>) -> Bound<'_, PyArray1<u16>> {
+    lfsr::Orbit::get().period().to_vec().into_pyarray(py)
+}
+
+/// The kernel paths this CPU supports, slowest first.
+#[pyfunction]
+fn kernel_paths() -> Vec<&'static str> {
+    Level::supported().into_iter().map(Level::name).collect()
+}
+
+/// The path a call without `popcount=` uses: `$SCTB_RUST_POPCOUNT`, else the fastest supported.
+#[pyfunction]
+fn default_kernel_path() -> PyResult<&'static str> {
+    Ok(level(None)?.name())
+}
+
+/// Every kernel path with its required CPU features.
+#[pyfunction]
+fn kernel_path_features() -> Vec<(&'static str, &'static str)> {
+    crate::simd::ALL_LEVELS
+        .iter()
+        .map(|l| (l.name(), l.features()))
+        .collect()
+}
+
+/// Threads used by `threads=0`: `RAYON_NUM_THREADS` when set, else every available core.
+#[pyfunction]
+fn default_threads() -> usize {
+    Threads(0).count()
+}
+
+/// Encode probabilities into packed streams: uint64 `(n_in, ceil(length/64))`.
+#[pyfunction]
+#[pyo3(signature = (probs, length, seed, *, popcount=None))]
+fn encode_inputs<'py>(
+    py: Python<'py>,
+    probs: PyReadonlyArray1<'py, f64>,
+    length: usize,
+    seed: u64,
+    popcount: Option<&str>,
+) -> PyResult<Bound<'py, PyArray2<u64>>> {
+    check_length(length)?;
+    let lvl = level(popcount)?;
+    let p = contiguous(&probs, "probs")?;
+    check_probs(p)?;
+    let n_in = p.len();
+    let nw = n_words(length);
+    let mut out = zeroed::<u64>(product(n_in, nw, "n_in * n_words")?)?;
+    py.detach(|| crate::encode::encode_inputs_into(p, length, seed, &mut out, lvl));
+    Ok(Array2::from_shape_vec((n_in, nw), out)
+        .expect("n_in * n_words words")
+        .into_pyarray(py))
+}
+
+/// The contract's counts: int64 `(n_out,)`.
+#[pyfunction]
+#[pyo3(signature = (weights, probs, length, seed, *, threads=0, popcount=None))]
+fn sc_counts<'py>(
+    py: Python<'py>,
+    weights: PyReadonlyArray3<'py, u64>,
+    probs: PyReadonlyArray1<'py, f64>,
+    length: usize,
+    seed: u64,
+    threads: usize,
+    popcount: Option<&str>,
+) -> PyResult<Bound<'py, PyArray1<i64>>> {
+    check_length(length)?;
+    let lvl = level(popcount)?;
+    let shape = weights.shape().to_vec();
+    check_words_len("weights_packed", shape[2], length)?;
+    let w = contiguous(&weights, "weights")?;
+    let p = contiguous(&probs, "probs")?;
+    if p.len() != shape[1] {
+        return Err(PyValueError::new_err(format!(
+            "input_probs has {} entries but weights_packed has n_in={}",
+            p.len(),
+            shape[1]
+        )));
+    }
+    check_probs(p)?;
+    let counts = py.detach(|| sc::sc_counts(w, shape[0], p, length, seed, lvl, Threads(threads)));
+    Ok(counts.into_pyarray(py))
+}
+
+/// AND each weight row with packed inputs, popcount, sum: int64 `(n_out,)` (vec_mac).
+#[pyfunction]
+#[pyo3(signature = (weights, inputs, *, threads=0, popcount=None))]
+fn and_popcount<'py>(
+    py: Python<'py>,
+    weights: PyReadonlyArray3<'py, u64>,
+    inputs: PyReadonlyArray2<'py, u64>,
+    threads: usize,
+    popcount: Option<&str>,
+) -> PyResult<Bound<'py, PyArray1<i64>>> {
+    let lvl = level(popcount)?;
+    let ws = weights.shape().to_vec();
+    let xs = inputs.shape().to_vec();
+    if ws[1..] != xs[..] {
+        return Err(PyValueError::new_err(format!(
+            "packed_weights (n_out, n_in, n_words)={} does not match packed_inputs \
+             (n_in, n_words)={}",
+            py_shape(&ws),
+            py_shape(&xs)
+        )));
+    }
+    let w = contiguous(&weights, "weights")?;
+    let x = contiguous(&inputs, "inputs")?;
+    let mut counts = vec![0i64; ws[0]];
+    py.detach(|| sc::and_popcount_rows(w, x, &mut counts, lvl, Threads(threads)));
+    Ok(counts.into_pyarray(py))
+}
+
+/// Total number of set bits.
+#[pyfunction]
+#[pyo3(signature = (words, *, popcount=None))]
+fn popcount_total(
+    py: Python<'_>,
+    words: PyReadonlyArrayDyn<'_, u64>,
+    popcount: Option<&str>,
+) -> PyResult<u64> {
+    let lvl = level(popcount)?;
+    let w = contiguous(&words, "words")?;
+    Ok(py.detach(|| popcount::popcount(w, lvl)))
+}
+
+/// `a & b` (same shape).
+#[pyfunction]
+fn vec_and<'py>(
+    py: Python<'py>,
+    a: PyReadonlyArrayDyn<'py, u64>,
+    b: PyReadonlyArrayDyn<'py, u64>,
+) -> PyResult<Bound<'py, PyArrayDyn<u64>>> {
+    same_shape(&["a", "b"], &[a.shape(), b.shape()])?;
+    let shape = a.shape().to_vec();
+    let (sa, sb) = (contiguous(&a, "a")?, contiguous(&b, "b")?);
+    let out = py.detach(|| {
+        let mut out = vec![0u64; sa.len()];
+        ops::and_into(sa, sb, &mut out);
+        out
+    });
+    Ok(dyn_array(py, &shape, out))
+}
+
+/// `~(a ^ b)` with padding bits cleared.
+#[pyfunction]
+fn vec_xnor<'py>(
+    py: Python<'py>,
+    a: PyReadonlyArrayDyn<'py, u64>,
+    b: PyReadonlyArrayDyn<'py, u64>,
+    length: usize,
+) -> PyResult<Bound<'py, PyArrayDyn<u64>>> {
+    same_shape(&["a", "b"], &[a.shape(), b.shape()])?;
+    check_length(length)?;
+    let shape = a.shape().to_vec();
+    let nw = last_axis(&shape, "a")?;
+    check_words_len("a", nw, length)?;
+    let (sa, sb) = (contiguous(&a, "a")?, contiguous(&b, "b")?);
+    let out = py.detach(|| {
+        let mut out = vec![0u64; sa.len()];
+        ops::xnor_into(sa, sb, &mut out, nw, length);
+        out
+    });
+    Ok(dyn_array(py, &shape, out))
+}
+
+/// `~a` with padding bits cleared.
+#[pyfunction]
+fn vec_not<'py>(
+    py: Python<'py>,
+    a: PyReadonlyArrayDyn<'py, u64>,
+    length: usize,
+) -> PyResult<Bound<'py, PyArrayDyn<u64>>> {
+    check_length(length)?;
+    let shape = a.shape().to_vec();
+    let nw = last_axis(&shape, "a")?;
+    check_words_len("a", nw, length)?;
+    let sa = contiguous(&a, "a")?;
+    let out = py.detach(|| {
+        let mut out = vec![0u64; sa.len()];
+        ops::not_into(sa, &mut out, nw, length);
+        out
+    });
+    Ok(dyn_array(py, &shape, out))
+}
+
+/// `(sel & a) | (~sel & b)` with padding bits cleared.
+#[pyfunction]
+fn vec_mux<'py>(
+    py: Python<'py>,
+    sel: PyReadonlyArrayDyn<'py, u64>,
+    a: PyReadonlyArrayDyn<'py, u64>,
+    b: PyReadonlyArrayDyn<'py, u64>,
+    length: usize,
+) -> PyResult<Bound<'py, PyArrayDyn<u64>>> {
+    same_shape(&["sel", "a", "b"], &[sel.shape(), a.shape(), b.shape()])?;
+    check_length(length)?;
+    let shape = sel.shape().to_vec();
+    let nw = last_axis(&shape, "sel")?;
+    check_words_len("sel", nw, length)?;
+    let (ss, sa, sb) = (
+        contiguous(&sel, "sel")?,
+        contiguous(&a, "a")?,
+        contiguous(&b, "b")?,
+    );
+    let out = py.detach(|| {
+        let mut out = vec![0u64; sa.len()];
+        ops::mux_into(ss, sa, sb, &mut out, nw, length);
+        out
+    });
+    Ok(dyn_array(py, &shape, out))
+}
+
+/// Pack `(rows, n)` bytes (nonzero = 1) into uint64 `(rows, ceil(n/64))`, LSB first.
+#[pyfunction]
+fn pack_bits<'py>(
+    py: Python<'py>,
+    bits: PyReadonlyArray2<'py, u8>,
+) -> PyResult<Bound<'py, PyArray2<u64>>> {
+    let (rows, n) = (bits.shape()[0], bits.shape()[1]);
+    let src = contiguous(&bits, "bits")?;
+    let nw = n_words(n);
+    let out = py.detach(|| {
+        let mut out = vec![0u64; rows * nw];
+        ops::pack_bits(src, n, &mut out);
+        out
+    });
+    Ok(Array2::from_shape_vec((rows, nw), out)
+        .expect("rows * n_words")
+        .into_pyarray(py))
+}
+
+/// Unpack uint64 `(rows, ceil(length/64))` into uint8 `(rows, length)` of 0/1.
+#[pyfunction]
+fn unpack_bits<'py>(
+    py: Python<'py>,
+    words: PyReadonlyArray2<'py, u64>,
+    length: usize,
+) -> PyResult<Bound<'py, PyArray2<u8>>> {
+    let rows = words.shape()[0];
+    check_words_len("packed", words.shape()[1], length)?;
+    let src = contiguous(&words, "packed")?;
+    let mut out = zeroed::<u8>(product(rows, length, "rows * length")?)?;
+    py.detach(|| ops::unpack_bits(src, length, &mut out));
+    Ok(Array2::from_shape_vec((rows, length), out)
+        .expect("rows * length")
+        .into_pyarray(py))
 }
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("KERNEL_PATH_ENV", crate::simd::ENV_VAR)?;
+    m.add("PARALLEL_MIN_WORDS", sc::PAR_MIN_WORDS)?;
     m.add_function(wrap_pyfunction!(lfsr_step, m)?)?;
+    m.add_function(wrap_pyfunction!(lfsr_jump, m)?)?;
+    m.add_function(wrap_pyfunction!(lfsr_sequence, m)?)?;
+    m.add_function(wrap_pyfunction!(orbit_table, m)?)?;
+    m.add_function(wrap_pyfunction!(kernel_paths, m)?)?;
+    m.add_function(wrap_pyfunction!(default_kernel_path, m)?)?;
+    m.add_function(wrap_pyfunction!(kernel_path_features, m)?)?;
+    m.add_function(wrap_pyfunction!(default_threads, m)?)?;
+    m.add_function(wrap_pyfunction!(encode_inputs, m)?)?;
+    m.add_function(wrap_pyfunction!(sc_counts, m)?)?;
+    m.add_function(wrap_pyfunction!(and_popcount, m)?)?;
+    m.add_function(wrap_pyfunction!(popcount_total, m)?)?;
+    m.add_function(wrap_pyfunction!(vec_and, m)?)?;
+    m.add_function(wrap_pyfunction!(vec_xnor, m)?)?;
+    m.add_function(wrap_pyfunction!(vec_not, m)?)?;
+    m.add_function(wrap_pyfunction!(vec_mux, m)?)?;
+    m.add_function(wrap_pyfunction!(pack_bits, m)?)?;
+    m.add_function(wrap_pyfunction!(unpack_bits, m)?)?;
     Ok(())
 }
