@@ -1,3 +1,33 @@
-"""Cycle-level emulator of the SC datapath (issue: emulator); the RTL-exact blocks land here."""
+"""Cycle-level emulator of the SC datapath, cycle-exact to the RTL (docs/microarchitecture.md)."""
 
-__all__: list[str] = []
+from ._blocks import ScDense, ScLfsr16, ScPopcount, ScSng, lfsr_states
+from ._perf import emulate_layer
+from ._sim import (
+    DenseTransaction,
+    ResultSink,
+    Simulator,
+    StreamSource,
+    run_dense,
+    tile_layer,
+    transaction_beats,
+    weight_beats,
+)
+from ._vcd import VcdProbe
+
+__all__ = [
+    "DenseTransaction",
+    "ResultSink",
+    "ScDense",
+    "ScLfsr16",
+    "ScPopcount",
+    "ScSng",
+    "Simulator",
+    "StreamSource",
+    "VcdProbe",
+    "emulate_layer",
+    "lfsr_states",
+    "run_dense",
+    "tile_layer",
+    "transaction_beats",
+    "weight_beats",
+]

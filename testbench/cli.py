@@ -1,4 +1,4 @@
-"""The ``sctb`` command line: compare, bench, regress, sweep."""
+"""The ``sctb`` command line: compare, bench, regress, emulate, sweep."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from rich.console import Console
 
 import golden
 
-from . import regress, sweep_cli
+from . import emulate_cli, regress, sweep_cli
 from .bench import WORKLOADS, bench_sweep, run_bench
 from .compare import compare_backends
 from .report import bench_tables, compare_table
@@ -77,6 +77,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("regress", help="the main job: golden comparison, then the RTL suites")
     regress.add_arguments(p)
     p.set_defaults(func=regress.run)
+
+    p = sub.add_parser("emulate", help="a workload on the cycle-level emulator: cycles, latency")
+    emulate_cli.add_arguments(p)
+    p.set_defaults(func=emulate_cli.run)
 
     p = sub.add_parser("sweep", help="a verification sweep from a TOML spec (serial or mpiexec)")
     sweep_cli.add_arguments(p)

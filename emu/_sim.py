@@ -1,0 +1,257 @@
+"""The scheduler, stream agents and tiling of the emulator: the same transactions as the cocotb BFM."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+import golden
+
+from ._blocks import ScDense
+
+__all__ = [
+    "DenseTransaction",
+    "ResultSink",
+    "Simulator",
+    "StreamSource",
+    "run_dense",
+    "tile_layer",
+    "transaction_beats",
+    "weight_beats",
+]
+
+
+@dataclasses.dataclass(frozen=True)
+class DenseTransaction:
+    """One core transaction: what the cfg, threshold and weight streams carry.
+
+    Attributes
+    ----------
+    weights : numpy.ndarray
+        uint64 ``(N_OUT, N_IN, ceil(length / 64))`` packed weight streams of the core.
+    thresholds : numpy.ndarray
+        int ``(N_IN,)`` in ``[0, 65536]`` (``golden.thresholds``).
+    length : int
+        Stream length in bits, ``0 <= length < 2**25``.
+    seed : int
+        Base seed; the core takes its low 16 bits.
+    """
+
+    weights: np.ndarray
+    thresholds: np.ndarray
+    length: int
+    seed: int
+
+
+def weight_beats(weights: np.ndarray, length: int, W: int) -> np.ndarray:
+    """Split packed weight streams into the core's W-bit beats.
+
+    Parameters
+    ----------
+    weights : numpy.ndarray
+        uint64 ``(N_OUT, N_IN, n_words)``.
+    length : int
+        Stream length; there are ``ceil(length / W)`` beats.
+    W : int
+        Bits per beat, 1 .. 64.
+
+    Returns
+    -------
+    numpy.ndarray
+        uint64 ``(B, N_OUT, N_IN)``: beat ``k`` holds stream bits ``[k*W, k*W + W)``.
+    """
+    n_beats = -(-length // W)
+    words = np.concatenate([weights, np.zeros(weights.shape[:2] + (1,), np.uint64)], axis=2)
+    start = np.arange(n_beats, dtype=np.int64) * W
+    q, r = start // 64, (start % 64).astype(np.uint64)
+    lo = words[:, :, q] >> r
+    hi_shift = (np.uint64(64) - r) % np.uint64(64)
+    hi = np.where(r > 0, words[:, :, q + 1] << hi_shift, np.uint64(0))
+    mask = np.uint64((1 << W) - 1) if W < 64 else np.uint64(2**64 - 1)
+    beats = (lo | hi) & mask
+    return np.ascontiguousarray(np.moveaxis(beats, 2, 0))
+
+
+def tile_layer(
+    weights: np.ndarray, probs: np.ndarray, length: int, seed: int, N_IN: int, N_OUT: int
+) -> list[tuple[int, DenseTransaction]]:
+    """Map a layer of any size onto a core of N_IN x N_OUT (docs/microarchitecture.md, tiling).
+
+    Tile ``(o0, i0)`` gets ``seed + i0`` (so core input k uses the layer's input ``i0 + k``
+    seed), the thresholds of inputs ``i0 ..`` (padding: threshold 0) and the weights of those
+    outputs and inputs (padding: zero words). ``counts[o0 + k]`` is the sum over ``i0`` of the
+    tile's result ``k``.
+
+    Returns
+    -------
+    list of (int, DenseTransaction)
+        ``(o0, transaction)`` in the order the core runs them.
+    """
+    weights, probs, length, seed = golden._validate.check_sc_args(weights, probs, length, seed)
+    n_out, n_in, nw = weights.shape
+    x = golden.thresholds(probs)
+    out = []
+    for o0 in range(0, n_out, N_OUT):
+        for i0 in range(0, max(n_in, 1), N_IN):
+            w = np.zeros((N_OUT, N_IN, nw), dtype=np.uint64)
+            blk = weights[o0:o0 + N_OUT, i0:i0 + N_IN]
+            w[: blk.shape[0], : blk.shape[1]] = blk
+            thr = np.zeros(N_IN, dtype=np.int64)
+            part = x[i0:i0 + N_IN]
+            thr[: part.shape[0]] = part
+            out.append((o0, DenseTransaction(w, thr, length, (seed + i0) % 2**64)))
+    return out
+
+
+class StreamSource:
+    """Drives one valid/ready stream with a queue of beats; ``valid`` follows ``pattern``.
+
+    Parameters
+    ----------
+    name : str
+        Port prefix on the DUT (``cfg``, ``thr`` or ``w``).
+    beats : iterable of dict
+        Port values of each beat, e.g. ``{"thr_data": 32768}``.
+    pattern : sequence of bool, optional
+        ``valid`` may be high on cycle ``c`` only when ``pattern[c % len(pattern)]`` (stalls);
+        default always.
+    """
+
+    def __init__(self, name: str, beats: Iterable[dict], pattern: Sequence[bool] | None = None):
+        self.name = name
+        self.beats = list(beats)
+        self.pos = 0
+        self.pattern = np.asarray(pattern if pattern is not None else [True], dtype=bool)
+
+    def add(self, beats: Iterable[dict]) -> None:
+        self.beats.extend(beats)
+
+    def drive(self, dut: Any, cycle: int) -> None:
+        valid = self.pos < len(self.beats) and bool(self.pattern[cycle % self.pattern.size])
+        setattr(dut, f"{self.name}_valid", int(valid))
+        if self.pos < len(self.beats):
+            for port, value in self.beats[self.pos].items():
+                setattr(dut, port, value)
+
+    def observe(self, dut: Any) -> None:
+        if getattr(dut, f"{self.name}_valid") and getattr(dut, f"{self.name}_ready"):
+            self.pos += 1
+
+
+class ResultSink:
+    """Takes result beats; ``out_ready`` follows ``pattern`` (back-pressure)."""
+
+    def __init__(self, pattern: Sequence[bool] | None = None) -> None:
+        self.pattern = np.asarray(pattern if pattern is not None else [True], dtype=bool)
+        self.values: list[int] = []
+        self.lasts: list[int] = []
+
+    def drive(self, dut: Any, cycle: int) -> None:
+        dut.out_ready = int(self.pattern[cycle % self.pattern.size])
+
+    def observe(self, dut: Any) -> None:
+        if dut.out_valid and dut.out_ready:
+            self.values.append(dut.out_data)
+            self.lasts.append(dut.out_last)
+
+
+class Simulator:
+    """A small cycle scheduler: agents drive the inputs (the falling edge), probes sample, then
+    every handshake is observed and the DUT takes its rising edge.
+
+    Parameters
+    ----------
+    dut : ScDense (or any block with ``tick``)
+    agents : sequence
+        Objects with ``drive(dut, cycle)`` and ``observe(dut)``.
+    probes : sequence of callables, optional
+        ``probe(cycle, dut)`` after the inputs of a cycle are driven (a VCD writer, a trace).
+    """
+
+    def __init__(self, dut: Any, agents: Sequence[Any] = (),
+                 probes: Sequence[Callable[[int, Any], None]] = ()) -> None:
+        self.dut = dut
+        self.agents = list(agents)
+        self.probes = list(probes)
+        self.cycle = 0
+
+    def reset(self, cycles: int = 1) -> None:
+        """Hold ``rst`` high for ``cycles`` edges (agents idle), then release it."""
+        for agent in self.agents:
+            for port in ("cfg_valid", "thr_valid", "w_valid"):
+                if hasattr(self.dut, port):
+                    setattr(self.dut, port, 0)
+        self.dut.rst = 1
+        for _ in range(cycles):
+            for probe in self.probes:
+                probe(self.cycle, self.dut)
+            self.dut.tick()
+            self.cycle += 1
+        self.dut.rst = 0
+
+    def tick(self) -> None:
+        for agent in self.agents:
+            agent.drive(self.dut, self.cycle)
+        for probe in self.probes:
+            probe(self.cycle, self.dut)
+        for agent in self.agents:
+            agent.observe(self.dut)
+        self.dut.tick()
+        self.cycle += 1
+
+    def run(self, n: int) -> None:
+        for _ in range(n):
+            self.tick()
+
+    def run_until(self, done: Callable[[], bool], max_cycles: int) -> int:
+        """Tick until ``done()``; return the cycles taken (RuntimeError past ``max_cycles``)."""
+        start = self.cycle
+        while not done():
+            if self.cycle - start >= max_cycles:
+                raise RuntimeError(f"no completion within {max_cycles} cycles")
+            self.tick()
+        return self.cycle - start
+
+
+def transaction_beats(tx: DenseTransaction, W: int) -> tuple[list[dict], list[dict], list[dict]]:
+    """The cfg, threshold and weight beats of one transaction."""
+    cfg = [{"cfg_seed": int(tx.seed) & 0xFFFF, "cfg_length": int(tx.length)}]
+    thr = [{"thr_data": int(x)} for x in tx.thresholds]
+    w = [{"w_data": b} for b in weight_beats(tx.weights, tx.length, W)] if tx.length else []
+    return cfg, thr, w
+
+
+def run_dense(
+    N_IN: int, N_OUT: int, W: int, transactions: Sequence[DenseTransaction], *,
+    in_pattern: Sequence[bool] | None = None, out_pattern: Sequence[bool] | None = None,
+    probes: Sequence[Callable[[int, Any], None]] = (), max_cycles: int | None = None,
+) -> tuple[list[np.ndarray], Simulator]:
+    """Play transactions back to back through an emulated core, with optional stalls.
+
+    Returns
+    -------
+    results : list of numpy.ndarray
+        int64 ``(N_OUT,)`` per transaction, in order.
+    sim : Simulator
+        ``sim.cycle`` is the number of cycles run (reset included).
+    """
+    dut = ScDense(N_IN, N_OUT, W)
+    cfg, thr, w = StreamSource("cfg", [], in_pattern), StreamSource("thr", [], in_pattern), \
+        StreamSource("w", [], in_pattern)
+    for tx in transactions:
+        c, t, b = transaction_beats(tx, W)
+        cfg.add(c)
+        thr.add(t)
+        w.add(b)
+    sink = ResultSink(out_pattern)
+    sim = Simulator(dut, [cfg, thr, w, sink], probes)
+    sim.reset()
+    expected = N_OUT * len(transactions)
+    bound = max_cycles or 1000 + 50 * sum(1 + N_IN + -(-tx.length // W) + N_OUT
+                                          for tx in transactions)
+    sim.run_until(lambda: len(sink.values) >= expected, bound)
+    vals = np.array(sink.values, dtype=np.int64).reshape(len(transactions), N_OUT)
+    return list(vals), sim
