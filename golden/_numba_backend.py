@@ -1,0 +1,348 @@
+"""The Numba golden model: fused, parallel (``prange``) encode + AND + popcount kernels."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from collections.abc import Iterator
+from typing import Any
+
+import numba
+import numpy as np
+from numba import njit, prange, types
+from numba.extending import intrinsic
+
+from ._backend import Backend
+from ._contract import DEFAULT_SEED, LFSR_MASK, n_words
+from ._cupy_backend import (
+    byte_tables,
+    check_bits,
+    check_mac,
+    check_pair,
+    check_tail,
+    check_triple,
+    check_unpack,
+    native_words,
+)
+from ._validate import check_length, check_probs, check_sc_args, check_seed
+
+__all__ = ["NumbaBackend"]
+
+_ONES = np.uint64(0xFFFF_FFFF_FFFF_FFFF)
+# Parallel tasks per thread in the AND-popcount loop (splits n_in when n_out is small).
+_TASKS_PER_THREAD = 4
+# Work (in weight words; one encoded word counts as _ENCODE_COST) worth one more thread: below
+# it a launch runs on fewer threads, so small calls never wait on a busy core at the barrier.
+_GRAIN = 1 << 17
+_ENCODE_COST = 32
+
+
+@intrinsic
+def _popcount(typingctx: Any, x: Any) -> Any:
+    """``llvm.ctpop.i64``: one ``popcnt`` (or ``vpopcntq`` once vectorised)."""
+    if x != types.uint64:
+        return None
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        return builder.ctpop(args[0])
+
+    return types.int64(types.uint64), codegen
+
+
+@njit(cache=True, inline="always")
+def _threshold(p: float) -> int:
+    """``clip(rint(p * 65536), 0, 65536)`` (``rint`` rounds half to even)."""
+    return np.int64(min(max(np.rint(p * 65536.0), 0.0), 65536.0))
+
+
+@njit(cache=True, inline="always")
+def _encode_row(x: int, r: int, length: int, word: Any, jump: Any, out: Any) -> None:
+    """Pack ``state_t < x`` for ``t < length`` from the state ``r = state_0`` into ``out``.
+
+    Word ``w`` is a 16-plane bit-sliced compare: plane ``k`` holds bit ``k`` of the 64 states
+    ``r_{64w} .. r_{64w+63}``, which is ``(cur << k) | (prev >> (64 - k))`` with ``cur`` the 64
+    low bits those states start with (a table lookup of ``r_{64w}``) and ``prev`` the previous
+    word's ``cur``; ``r`` then jumps 64 steps (another lookup).
+    """
+    nw = out.shape[0]
+    rem = length % 64
+    tail = _ONES if rem == 0 else (np.uint64(1) << np.uint64(rem)) - np.uint64(1)
+    if x >= 65536 or x <= 0:
+        fill = _ONES if x >= 65536 else np.uint64(0)
+        for w in range(nw):
+            out[w] = fill
+    else:
+        # Before word 0, "prev" holds bit m of state_0 at position 64 - m (m = 1 .. 15).
+        prev = np.uint64(0)
+        for m in range(1, 16):
+            prev |= np.uint64((r >> m) & 1) << np.uint64(64 - m)
+        for w in range(nw):
+            cur = word[0, r & 0xFF] ^ word[1, r >> 8]
+            lt = np.uint64(0)
+            eq = _ONES
+            for kk in range(16):
+                k = 15 - kk
+                if k == 0:
+                    plane = cur
+                else:
+                    plane = (cur << np.uint64(k)) | (prev >> np.uint64(64 - k))
+                xm = _ONES if (x >> k) & 1 else np.uint64(0)
+                lt |= eq & ~plane & xm
+                eq &= ~(plane ^ xm)
+            out[w] = lt
+            prev = cur
+            r = jump[0, r & 0xFF] ^ jump[1, r >> 8]
+    if nw:
+        out[nw - 1] &= tail
+
+
+@njit(cache=True, inline="always")
+def _input_state(seed16: int, i: int) -> int:
+    r = (seed16 + i) & 0xFFFF
+    return 1 if r == 0 else r
+
+
+@njit(cache=True, inline="always")
+def _mac_task(weights: Any, inputs: Any, o: int, lo: int, hi: int) -> int:
+    acc = 0
+    for i in range(lo, hi):
+        for w in range(inputs.shape[1]):
+            acc += _popcount(weights[o, i, w] & inputs[i, w])
+    return acc
+
+
+@njit(cache=True, parallel=True)
+def _encode_kernel(probs: Any, seed16: int, length: int, word: Any, jump: Any, out: Any) -> None:
+    for i in prange(probs.shape[0]):
+        _encode_row(_threshold(probs[i]), _input_state(seed16, i), length, word, jump, out[i])
+
+
+@njit(cache=True, parallel=True)
+def _mac_kernel(weights: Any, inputs: Any, n_split: int) -> Any:
+    n_out, n_in = weights.shape[0], weights.shape[1]
+    partial = np.zeros((n_out, n_split), dtype=np.int64)
+    for task in prange(n_out * n_split):
+        o, c = task // n_split, task % n_split
+        partial[o, c] = _mac_task(weights, inputs, o, c * n_in // n_split,
+                                  (c + 1) * n_in // n_split)
+    counts = np.zeros(n_out, dtype=np.int64)
+    for o in range(n_out):
+        for c in range(n_split):
+            counts[o] += partial[o, c]
+    return counts
+
+
+@njit(cache=True, parallel=True)
+def _sc_counts_kernel(
+    weights: Any, probs: Any, seed16: int, length: int, n_split: int, word: Any, jump: Any
+) -> Any:
+    """Encode the inputs (``n_in x n_words`` words) and AND-popcount them with the weights."""
+    n_out, n_in, nw = weights.shape
+    inputs = np.empty((n_in, nw), dtype=np.uint64)
+    for i in prange(n_in):
+        _encode_row(_threshold(probs[i]), _input_state(seed16, i), length, word, jump, inputs[i])
+    partial = np.zeros((n_out, n_split), dtype=np.int64)
+    for task in prange(n_out * n_split):
+        o, c = task // n_split, task % n_split
+        partial[o, c] = _mac_task(weights, inputs, o, c * n_in // n_split,
+                                  (c + 1) * n_in // n_split)
+    counts = np.zeros(n_out, dtype=np.int64)
+    for o in range(n_out):
+        for c in range(n_split):
+            counts[o] += partial[o, c]
+    return counts
+
+
+@njit(cache=True, parallel=True)
+def _popcount_kernel(flat: Any) -> int:
+    acc = 0
+    for k in prange(flat.shape[0]):
+        acc += _popcount(flat[k])
+    return acc
+
+
+@njit(cache=True)
+def _and_kernel(a: Any, b: Any, out: Any) -> None:
+    for k in range(out.shape[0]):
+        out[k] = a[k] & b[k]
+
+
+@njit(cache=True)
+def _xnor_kernel(a: Any, b: Any, tail: Any, out: Any) -> None:
+    nw = out.shape[1]
+    for r in range(out.shape[0]):
+        for w in range(nw):
+            out[r, w] = ~(a[r, w] ^ b[r, w])
+        out[r, nw - 1] &= tail
+
+
+@njit(cache=True)
+def _not_kernel(a: Any, tail: Any, out: Any) -> None:
+    nw = out.shape[1]
+    for r in range(out.shape[0]):
+        for w in range(nw):
+            out[r, w] = ~a[r, w]
+        out[r, nw - 1] &= tail
+
+
+@njit(cache=True)
+def _mux_kernel(s: Any, a: Any, b: Any, tail: Any, out: Any) -> None:
+    nw = out.shape[1]
+    for r in range(out.shape[0]):
+        for w in range(nw):
+            out[r, w] = (s[r, w] & a[r, w]) | (~s[r, w] & b[r, w])
+        out[r, nw - 1] &= tail
+
+
+@njit(cache=True)
+def _pack_kernel(bits: Any, out: Any) -> None:
+    n = bits.shape[1]
+    for r in range(out.shape[0]):
+        for w in range(out.shape[1]):
+            word = np.uint64(0)
+            for j in range(min(64, n - 64 * w)):
+                word |= np.uint64(bits[r, 64 * w + j] & 1) << np.uint64(j)
+            out[r, w] = word
+
+
+@njit(cache=True)
+def _unpack_kernel(words: Any, out: Any) -> None:
+    for r in range(out.shape[0]):
+        for t in range(out.shape[1]):
+            out[r, t] = np.uint8((words[r, t >> 6] >> np.uint64(t & 63)) & np.uint64(1))
+
+
+@functools.lru_cache(maxsize=1)
+def _tables() -> tuple[np.ndarray, np.ndarray]:
+    word, jump = byte_tables()
+    word.setflags(write=False)
+    jump.setflags(write=False)
+    return word, jump
+
+
+@contextlib.contextmanager
+def _threads_for(work: int) -> Iterator[None]:
+    """Run the enclosed launches on ``ceil(work / _GRAIN)`` threads at most (numba's thread
+    count is thread-local, so this touches neither other threads nor the caller's setting)."""
+    before = numba.get_num_threads()
+    wanted = max(1, min(before, -(-work // _GRAIN)))
+    if wanted == before:
+        yield
+        return
+    numba.set_num_threads(wanted)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(before)
+
+
+def _n_split(n_out: int, n_in: int) -> int:
+    """Chunks of ``n_in`` per output so that a small ``n_out`` still feeds every thread."""
+    tasks = _TASKS_PER_THREAD * numba.get_num_threads()
+    if n_out >= tasks or n_in <= 1:
+        return 1
+    return min(n_in, -(-tasks // max(n_out, 1)))
+
+
+def _rows(arr: np.ndarray) -> np.ndarray:
+    """``(..., n_words)`` as a C-contiguous ``(rows, n_words)`` array."""
+    return np.ascontiguousarray(arr).reshape(-1, arr.shape[-1])
+
+
+def _tail_op(kernel: Any, operands: tuple[np.ndarray, ...], tail: int) -> np.ndarray:
+    shape = operands[0].shape
+    out = np.empty((int(np.prod(shape[:-1])), shape[-1]), dtype=np.uint64)
+    if out.size:
+        kernel(*(_rows(x) for x in operands), np.uint64(tail), out)
+    return out.reshape(shape)
+
+
+class NumbaBackend(Backend):
+    """The contract in Numba: every op is a compiled kernel (``cache=True``), bit-identical to
+    the NumPy floor; ``sc_counts`` encodes the inputs and AND-popcounts them in one parallel
+    kernel without temporaries the size of the weights."""
+
+    name = "numba"
+
+    @classmethod
+    def unavailable_reason(cls) -> str | None:
+        return None  # the module imported numba, so it runs
+
+    def sc_counts(
+        self, weights_packed: Any, input_probs: Any, *, length: int, seed: int = DEFAULT_SEED
+    ) -> np.ndarray:
+        weights, probs, length, seed = check_sc_args(weights_packed, input_probs, length, seed)
+        if not weights.dtype.isnative:
+            weights = weights.astype(np.uint64)  # byte-swapped input: the one copy
+        n_out, n_in, nw = weights.shape
+        word, jump = _tables()
+        with _threads_for(n_out * n_in * nw + _ENCODE_COST * n_in * nw):
+            return _sc_counts_kernel(weights, probs, seed & LFSR_MASK, length,
+                                     _n_split(n_out, n_in), word, jump)
+
+    def encode_inputs(
+        self, input_probs: Any, *, length: int, seed: int = DEFAULT_SEED
+    ) -> np.ndarray:
+        """Packed input streams: uint64 ``(n_in, ceil(length / 64))``, see ``encode_inputs``."""
+        length = check_length(length)
+        seed = check_seed(seed)
+        probs = check_probs(input_probs, "input_probs")
+        out = np.empty((probs.shape[0], n_words(length)), dtype=np.uint64)
+        word, jump = _tables()
+        with _threads_for(_ENCODE_COST * out.size):
+            _encode_kernel(probs, seed & LFSR_MASK, length, word, jump, out)
+        return out
+
+    def pack_bitstream(self, bits: Any) -> np.ndarray:
+        """See ``golden.pack_bitstream``: uint64 ``(ceil(N/64),)`` or ``(B, ceil(N/64))``."""
+        ndim = np.ndim(bits)
+        flat = check_bits(bits)
+        out = np.empty((flat.shape[0], n_words(flat.shape[1])), dtype=np.uint64)
+        _pack_kernel(flat, out)
+        return out.reshape(-1) if ndim == 1 else out
+
+    def unpack_bitstream(
+        self, packed: Any, original_length: int, original_shape: tuple[int, ...] | None = None
+    ) -> np.ndarray:
+        """See ``golden.unpack_bitstream``: uint8 {0, 1}."""
+        words, length, shape = check_unpack(packed, original_length, original_shape)
+        out = np.empty((words.shape[0], length), dtype=np.uint8)
+        _unpack_kernel(words, out)
+        return out.reshape(shape)
+
+    def vec_and(self, a: Any, b: Any) -> np.ndarray:
+        """See ``golden.vec_and``."""
+        wa, wb = check_pair(a, b)
+        out = np.empty(wa.shape, dtype=np.uint64)
+        _and_kernel(np.ravel(wa), np.ravel(wb), out.reshape(-1))
+        return out[()] if out.ndim == 0 else out
+
+    def vec_xnor(self, a: Any, b: Any, *, length: int) -> np.ndarray:
+        """See ``golden.vec_xnor``."""
+        wa, wb = check_pair(a, b)
+        _, tail = check_tail(wa.shape, length, "a")
+        return _tail_op(_xnor_kernel, (wa, wb), tail)
+
+    def vec_not(self, a: Any, *, length: int) -> np.ndarray:
+        """See ``golden.vec_not``."""
+        wa = native_words(a, "a")
+        _, tail = check_tail(wa.shape, length, "a")
+        return _tail_op(_not_kernel, (wa,), tail)
+
+    def vec_mux(self, sel: Any, a: Any, b: Any, *, length: int) -> np.ndarray:
+        """See ``golden.vec_mux``."""
+        ws, wa, wb = check_triple(sel, a, b)
+        _, tail = check_tail(ws.shape, length, "sel")
+        return _tail_op(_mux_kernel, (ws, wa, wb), tail)
+
+    def vec_popcount(self, packed: Any) -> int:
+        """See ``golden.vec_popcount``."""
+        words = native_words(packed, "packed")
+        with _threads_for(words.size):
+            return int(_popcount_kernel(np.ravel(words)))
+
+    def vec_mac(self, packed_weights: Any, packed_inputs: Any) -> np.ndarray:
+        """See ``golden.vec_mac``: int64 ``(n_out,)``."""
+        w, x = check_mac(packed_weights, packed_inputs)
+        with _threads_for(w.size):
+            return _mac_kernel(w, x, _n_split(w.shape[0], w.shape[1]))
