@@ -1,247 +1,32 @@
-"""The CuPy golden model (CUDA kernels with ``__popcll``) and the op argument checks it shares."""
+"""The CuPy golden model: CUDA kernels (``__popcll``), bit-identical to the NumPy floor."""
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import numpy as np
 
 from ._backend import Backend
-from ._contract import DEFAULT_SEED, LFSR_MASK, LFSR_PERIOD, WORD_BITS, n_words
-from ._validate import _is_int, check_length, check_probs, check_sc_args, check_seed, check_words
-from ._vector_ops import _same_shape
+from ._contract import DEFAULT_SEED, LFSR_MASK, n_words
+from ._lfsr import word_columns, word_jump_powers
+from ._validate import (
+    bit_rows,
+    check_bits,
+    check_length,
+    check_mac,
+    check_pair,
+    check_probs,
+    check_sc_args,
+    check_seed,
+    check_tail,
+    check_triple,
+    check_unpack,
+    native_words,
+    shape_stand_in,
+    tail_mask,
+)
 
 __all__ = ["CupyBackend", "to_device", "to_host"]
-
-# ---------------------------------------------------------------------------------------------
-# Argument checks of the packed-word ops, in the NumPy floor's order and with its messages
-# (golden/_vector_ops.py). The numba and jax backends import them from here because this module
-# imports nothing heavy; they only check and reshape arguments, they compute nothing.
-# ---------------------------------------------------------------------------------------------
-
-
-def native_words(words: Any, name: str) -> np.ndarray:
-    """``check_words`` and then native byte order (a copy only for byte-swapped input).
-
-    Returns
-    -------
-    numpy.ndarray
-        uint64 in native byte order, any strides.
-    """
-    arr = check_words(words, name)
-    if not arr.dtype.isnative:
-        arr = arr.astype(np.uint64)
-    return arr
-
-
-def shape_stand_in(shape: tuple[int, ...]) -> np.ndarray:
-    """A zero-strided uint64 host array of ``shape`` (no memory): lets ``check_sc_args`` check
-    the shape of device weights, in its order, without copying them to the host."""
-    return np.lib.stride_tricks.as_strided(np.zeros(1, np.uint64), shape, (0,) * len(shape))
-
-
-def check_tail(shape: tuple[int, ...], length: Any, name: str) -> tuple[int, int]:
-    """The checks of the floor's ``_tail_mask``: ``length``, rank >= 1, ``n_words``.
-
-    Returns
-    -------
-    length : int
-    tail : int
-        Mask of the valid bits of the last word (all ones when ``length % 64 == 0``).
-    """
-    length = check_length(length)
-    if len(shape) == 0:
-        raise ValueError(f"{name} must have at least 1 dimension (n_words,), got a scalar")
-    need = n_words(length)
-    if shape[-1] != need:
-        raise ValueError(
-            f"{name} has n_words={shape[-1]} but length={length} needs ceil(length/64)={need}"
-        )
-    rem = length % WORD_BITS
-    return length, ((1 << rem) - 1) if rem else (1 << WORD_BITS) - 1
-
-
-def check_pair(a: Any, b: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Checks of ``vec_and`` / ``vec_xnor``: both packed words, same shape."""
-    wa, wb = native_words(a, "a"), native_words(b, "b")
-    _same_shape(("a", "b"), (wa, wb))
-    return wa, wb
-
-
-def check_triple(sel: Any, a: Any, b: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Checks of ``vec_mux``: three packed operands of one shape."""
-    ws, wa, wb = native_words(sel, "sel"), native_words(a, "a"), native_words(b, "b")
-    _same_shape(("sel", "a", "b"), (ws, wa, wb))
-    return ws, wa, wb
-
-
-def check_bits(bits: Any) -> np.ndarray:
-    """Checks of ``pack_bitstream``; returns the bits as C-contiguous uint8 ``(B, N)``.
-
-    Raises
-    ------
-    TypeError
-        For a dtype other than bool or integer.
-    ValueError
-        For a rank other than 1 or 2, or a value other than 0 and 1.
-    """
-    arr = np.asarray(bits)
-    if arr.dtype.kind not in "biu":
-        raise TypeError(f"bits must be a bool or integer array of 0/1, got dtype {arr.dtype}")
-    if arr.ndim not in (1, 2):
-        raise ValueError(f"bits must be 1-D (N,) or 2-D (B, N), got {arr.ndim}-D")
-    if arr.dtype.kind != "b":
-        bad = (arr != 0) & (arr != 1)
-        if bad.any():
-            where = tuple(int(i) for i in np.argwhere(bad)[0])
-            raise ValueError(f"bits must be 0 or 1, got {arr[where]} at index {where}")
-    rows = 1 if arr.ndim == 1 else arr.shape[0]
-    return np.ascontiguousarray(arr.reshape(rows, arr.shape[-1]), dtype=np.uint8)
-
-
-def check_unpack(
-    packed: Any, original_length: Any, original_shape: Any
-) -> tuple[np.ndarray, int, tuple[int, ...]]:
-    """Checks of ``unpack_bitstream``.
-
-    Returns
-    -------
-    words : numpy.ndarray
-        Native uint64 ``(B, n_words)`` (1-D input becomes ``B = 1``).
-    length : int
-        ``original_length``.
-    shape : tuple of int
-        Shape of the result: ``(N,)``, ``(B, N)`` or ``original_shape``.
-    """
-    words = native_words(packed, "packed")
-    if words.ndim not in (1, 2):
-        raise ValueError(f"packed must be 1-D (n_words,) or 2-D (B, n_words), got {words.ndim}-D")
-    if not _is_int(original_length):
-        raise TypeError(
-            f"original_length must be an int, got {type(original_length).__name__} "
-            f"{original_length!r}"
-        )
-    if original_length < 0:
-        raise ValueError(f"original_length must be >= 0, got {original_length}")
-    length = int(original_length)
-    need = n_words(length)
-    if words.shape[-1] != need:
-        raise ValueError(
-            f"packed has n_words={words.shape[-1]} but original_length={original_length} "
-            f"needs ceil(original_length/64)={need}"
-        )
-    natural = words.shape[:-1] + (length,)
-    if original_shape is not None:
-        shape = tuple(int(s) for s in original_shape)
-        size = int(np.prod(natural))
-        if int(np.prod(shape)) != size:
-            raise ValueError(f"original_shape {shape} does not hold {size} bits ({natural})")
-        natural = shape
-    rows = 1 if words.ndim == 1 else words.shape[0]
-    return words.reshape(rows, words.shape[-1]), length, natural
-
-
-def check_mac(packed_weights: Any, packed_inputs: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Checks of ``vec_mac``: weights ``(n_out, n_in, n_words)``, inputs ``(n_in, n_words)``."""
-    w = native_words(packed_weights, "packed_weights")
-    x = native_words(packed_inputs, "packed_inputs")
-    if w.ndim != 3:
-        raise ValueError(f"packed_weights must be 3-D (n_out, n_in, n_words), got {w.ndim}-D")
-    if x.ndim != 2:
-        raise ValueError(f"packed_inputs must be 2-D (n_in, n_words), got {x.ndim}-D")
-    if w.shape[1:] != x.shape:
-        raise ValueError(
-            f"packed_weights (n_out, n_in, n_words)={w.shape} does not match "
-            f"packed_inputs (n_in, n_words)={x.shape}"
-        )
-    return w, x
-
-
-# ---------------------------------------------------------------------------------------------
-# The LFSR as GF(2) linear maps (plain Python ints; tiny, computed once).
-#
-# With a_t = bit 0 of the state r_t, bit k of r_t is a_{t-k}. So the 64 stream states of word w
-# are fixed by r_{64w}: bit plane k of the word (bit j = bit k of r_{64w+j}) is
-# (A << k) | (B >> (64 - k)), where A = a_{64w..64w+63} is a linear image of r_{64w} and B
-# holds bit m of r_{64w} at position 64 - m. ``state < x`` is then a 16-plane bit-sliced compare.
-# ---------------------------------------------------------------------------------------------
-
-
-def lfsr_step_int(r: int) -> int:
-    """One LFSR step on a Python int (the contract's formula)."""
-    fb = ((r >> 15) ^ (r >> 13) ^ (r >> 12) ^ (r >> 10)) & 1
-    return ((r << 1) | fb) & LFSR_MASK
-
-
-def _apply_columns(columns: tuple[int, ...], r: int) -> int:
-    out = 0
-    for j, col in enumerate(columns):
-        if (r >> j) & 1:
-            out ^= col
-    return out
-
-
-def _compose(outer: tuple[int, ...], inner: tuple[int, ...]) -> tuple[int, ...]:
-    return tuple(_apply_columns(outer, c) for c in inner)
-
-
-@functools.lru_cache(maxsize=64)
-def jump_columns(k: int) -> tuple[int, ...]:
-    """Images of the 16 unit states after ``k >= 0`` LFSR steps (columns of ``M**k``, GF(2))."""
-    k %= LFSR_PERIOD  # M**65535 is the identity on the 16-bit states
-    result = tuple(1 << j for j in range(16))
-    base = tuple(lfsr_step_int(1 << j) for j in range(16))
-    while k:
-        if k & 1:
-            result = _compose(base, result)
-        base = _compose(base, base)
-        k >>= 1
-    return result
-
-
-@functools.lru_cache(maxsize=8)
-def word_jump_powers(levels: int) -> tuple[tuple[int, ...], ...]:
-    """Columns of ``M**(64 * 2**b)`` for ``b < levels``: jump ``w`` words by the bits of ``w``."""
-    powers = [jump_columns(WORD_BITS)]
-    for _ in range(1, levels):
-        powers.append(_compose(powers[-1], powers[-1]))
-    return tuple(powers[:levels])
-
-
-@functools.lru_cache(maxsize=1)
-def word_columns() -> tuple[int, ...]:
-    """For each unit state ``1 << j``: the 64 bits ``a_0..a_63`` (bit 0 of each state) it starts."""
-    cols = []
-    for j in range(16):
-        r, word = 1 << j, 0
-        for t in range(WORD_BITS):
-            word |= (r & 1) << t
-            r = lfsr_step_int(r)
-        cols.append(word)
-    return tuple(cols)
-
-
-def byte_tables() -> tuple[np.ndarray, np.ndarray]:
-    """Byte-indexed tables of the two linear maps of a state ``r``.
-
-    Returns
-    -------
-    word : numpy.ndarray
-        uint64 ``(2, 256)``: ``word[0, r & 255] ^ word[1, r >> 8]`` = bits ``a_0..a_63``.
-    jump : numpy.ndarray
-        int64 ``(2, 256)``: ``jump[0, r & 255] ^ jump[1, r >> 8]`` = the state 64 steps later.
-    """
-    word_cols, jump_cols = word_columns(), jump_columns(WORD_BITS)
-    word = np.zeros((2, 256), dtype=np.uint64)
-    jump = np.zeros((2, 256), dtype=np.int64)
-    for half in range(2):
-        for b in range(256):
-            r = b << (8 * half)
-            word[half, b] = _apply_columns(word_cols, r)
-            jump[half, b] = _apply_columns(jump_cols, r)
-    return word, jump
-
 
 # ---------------------------------------------------------------------------------------------
 # CuPy backend
@@ -514,7 +299,7 @@ class CupyBackend(Backend):
     def pack_bitstream(self, bits: Any) -> np.ndarray:
         """See ``golden.pack_bitstream``: uint64 ``(ceil(N/64),)`` or ``(B, ceil(N/64))``."""
         arr = to_host(bits)
-        flat = check_bits(arr)
+        flat = bit_rows(check_bits(arr))
         b, n = flat.shape
         nw = n_words(n)
         out = self._cp.empty((b, nw), dtype=self._cp.uint64)
@@ -543,20 +328,20 @@ class CupyBackend(Backend):
     def vec_xnor(self, a: Any, b: Any, *, length: int) -> np.ndarray:
         """See ``golden.vec_xnor``."""
         wa, wb = check_pair(to_host(a), to_host(b))
-        _, tail = check_tail(wa.shape, length, "a")
+        tail = tail_mask(check_tail(wa, length, "a"))
         return self._xnor(self._cp.asarray(wa), self._cp.asarray(wb), np.int64(wa.shape[-1]),
                           np.uint64(tail)).get()
 
     def vec_not(self, a: Any, *, length: int) -> np.ndarray:
         """See ``golden.vec_not``."""
         wa = native_words(to_host(a), "a")
-        _, tail = check_tail(wa.shape, length, "a")
+        tail = tail_mask(check_tail(wa, length, "a"))
         return self._not(self._cp.asarray(wa), np.int64(wa.shape[-1]), np.uint64(tail)).get()
 
     def vec_mux(self, sel: Any, a: Any, b: Any, *, length: int) -> np.ndarray:
         """See ``golden.vec_mux``."""
         ws, wa, wb = check_triple(to_host(sel), to_host(a), to_host(b))
-        _, tail = check_tail(ws.shape, length, "sel")
+        tail = tail_mask(check_tail(ws, length, "sel"))
         cp = self._cp
         return self._mux(cp.asarray(ws), cp.asarray(wa), cp.asarray(wb), np.int64(ws.shape[-1]),
                          np.uint64(tail)).get()

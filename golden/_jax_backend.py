@@ -13,19 +13,22 @@ from jax import lax
 
 from ._backend import Backend
 from ._contract import DEFAULT_SEED, LFSR_MASK, WORD_BITS, n_words
-from ._cupy_backend import (
+from ._lfsr import word_columns, word_jump_powers
+from ._validate import (
+    bit_rows,
     check_bits,
+    check_length,
     check_mac,
     check_pair,
+    check_probs,
+    check_sc_args,
+    check_seed,
     check_tail,
     check_triple,
     check_unpack,
     native_words,
     shape_stand_in,
-    word_columns,
-    word_jump_powers,
 )
-from ._validate import check_length, check_probs, check_sc_args, check_seed
 
 __all__ = ["JaxBackend", "to_host", "to_jax"]
 
@@ -335,7 +338,7 @@ class JaxBackend(Backend):
     def pack_bitstream(self, bits: Any) -> np.ndarray:
         """See ``golden.pack_bitstream``: uint64 ``(ceil(N/64),)`` or ``(B, ceil(N/64))``."""
         arr = to_host(bits)
-        flat = check_bits(arr)
+        flat = bit_rows(check_bits(arr))
         rows, n = flat.shape
         nw = n_words(n)
         full = np.zeros((rows, nw * WORD_BITS), dtype=np.uint8)
@@ -364,7 +367,7 @@ class JaxBackend(Backend):
     def vec_xnor(self, a: Any, b: Any, *, length: int) -> np.ndarray:
         """See ``golden.vec_xnor``."""
         wa, wb = check_pair(to_host(a), to_host(b))
-        length, _ = check_tail(wa.shape, length, "a")
+        length = check_tail(wa, length, "a")
         out = _xnor(_put(_rows(wa)), _put(_rows(wb)), jnp.int64(length))
         return _tail_result(out, wa.shape)
 
@@ -372,14 +375,14 @@ class JaxBackend(Backend):
     def vec_not(self, a: Any, *, length: int) -> np.ndarray:
         """See ``golden.vec_not``."""
         wa = native_words(to_host(a), "a")
-        length, _ = check_tail(wa.shape, length, "a")
+        length = check_tail(wa, length, "a")
         return _tail_result(_not(_put(_rows(wa)), jnp.int64(length)), wa.shape)
 
     @_with_x64
     def vec_mux(self, sel: Any, a: Any, b: Any, *, length: int) -> np.ndarray:
         """See ``golden.vec_mux``."""
         ws, wa, wb = check_triple(to_host(sel), to_host(a), to_host(b))
-        length, _ = check_tail(ws.shape, length, "sel")
+        length = check_tail(ws, length, "sel")
         out = _mux(_put(_rows(ws)), _put(_rows(wa)), _put(_rows(wb)), jnp.int64(length))
         return _tail_result(out, ws.shape)
 

@@ -11,12 +11,16 @@ from ._contract import LFSR_BITS, LFSR_MASK, LFSR_PERIOD
 from ._validate import _is_int
 
 __all__ = [
+    "byte_tables",
+    "jump_columns",
     "lfsr_jump",
     "lfsr_jump_matrix",
     "lfsr_sequence",
     "lfsr_step",
     "orbit_index",
     "orbit_table",
+    "word_columns",
+    "word_jump_powers",
 ]
 
 
@@ -195,3 +199,59 @@ def lfsr_sequence(seed: int, n: int) -> np.ndarray:
         return np.zeros(int(n), dtype=np.uint16)
     orbit, index = _tables()
     return orbit[(index[seed] + np.arange(int(n), dtype=np.int64)) % LFSR_PERIOD]
+
+
+# ---- word-level linear maps, for bit-sliced encoders (numba, jax, cupy kernels)
+#
+# With a_t = bit 0 of the state r_t, bit k of r_t is a_{t-k}. So the 64 stream states of word w
+# are fixed by r_{64w}: bit plane k of the word (bit j = bit k of r_{64w+j}) is
+# (A << k) | (B >> (64 - k)), where A = a_{64w..64w+63} is a linear image of r_{64w} and B holds
+# bit m of r_{64w} at position 64 - m. ``state < x`` is then a 16-plane bit-sliced compare.
+
+
+def jump_columns(k: int) -> tuple[int, ...]:
+    """Images of the 16 unit states after ``k >= 0`` steps: the columns of ``M**k``."""
+    return _power(k % LFSR_PERIOD)
+
+
+@functools.lru_cache(maxsize=8)
+def word_jump_powers(levels: int) -> tuple[tuple[int, ...], ...]:
+    """Columns of ``M**(64 * 2**b)`` for ``b < levels``: jump ``w`` words by the bits of ``w``."""
+    powers = [jump_columns(64)]
+    for _ in range(1, levels):
+        powers.append(_compose(powers[-1], powers[-1]))
+    return tuple(powers[:levels])
+
+
+@functools.lru_cache(maxsize=1)
+def word_columns() -> tuple[int, ...]:
+    """For each unit state ``1 << j``: the 64 bits ``a_0..a_63`` (bit 0 of each state) it starts."""
+    cols = []
+    for j in range(LFSR_BITS):
+        r, word = 1 << j, 0
+        for t in range(64):
+            word |= (r & 1) << t
+            r = lfsr_step(r)
+        cols.append(word)
+    return tuple(cols)
+
+
+def byte_tables() -> tuple[np.ndarray, np.ndarray]:
+    """Byte-indexed tables of the two linear maps of a state ``r``.
+
+    Returns
+    -------
+    word : numpy.ndarray
+        uint64 ``(2, 256)``: ``word[0, r & 255] ^ word[1, r >> 8]`` = bits ``a_0..a_63``.
+    jump : numpy.ndarray
+        int64 ``(2, 256)``: ``jump[0, r & 255] ^ jump[1, r >> 8]`` = the state 64 steps later.
+    """
+    word_cols, jump_cols = word_columns(), jump_columns(64)
+    word = np.zeros((2, 256), dtype=np.uint64)
+    jump = np.zeros((2, 256), dtype=np.int64)
+    for half in range(2):
+        for b in range(256):
+            r = b << (8 * half)
+            word[half, b] = _apply(word_cols, r)
+            jump[half, b] = _apply(jump_cols, r)
+    return word, jump

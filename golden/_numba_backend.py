@@ -14,17 +14,22 @@ from numba.extending import intrinsic
 
 from ._backend import Backend
 from ._contract import DEFAULT_SEED, LFSR_MASK, n_words
-from ._cupy_backend import (
-    byte_tables,
+from ._lfsr import byte_tables
+from ._validate import (
+    bit_rows,
     check_bits,
+    check_length,
     check_mac,
     check_pair,
+    check_probs,
+    check_sc_args,
+    check_seed,
     check_tail,
     check_triple,
     check_unpack,
     native_words,
+    tail_mask,
 )
-from ._validate import check_length, check_probs, check_sc_args, check_seed
 
 __all__ = ["NumbaBackend"]
 
@@ -296,7 +301,7 @@ class NumbaBackend(Backend):
     def pack_bitstream(self, bits: Any) -> np.ndarray:
         """See ``golden.pack_bitstream``: uint64 ``(ceil(N/64),)`` or ``(B, ceil(N/64))``."""
         ndim = np.ndim(bits)
-        flat = check_bits(bits)
+        flat = bit_rows(check_bits(bits))
         out = np.empty((flat.shape[0], n_words(flat.shape[1])), dtype=np.uint64)
         _pack_kernel(flat, out)
         return out.reshape(-1) if ndim == 1 else out
@@ -320,19 +325,19 @@ class NumbaBackend(Backend):
     def vec_xnor(self, a: Any, b: Any, *, length: int) -> np.ndarray:
         """See ``golden.vec_xnor``."""
         wa, wb = check_pair(a, b)
-        _, tail = check_tail(wa.shape, length, "a")
+        tail = tail_mask(check_tail(wa, length, "a"))
         return _tail_op(_xnor_kernel, (wa, wb), tail)
 
     def vec_not(self, a: Any, *, length: int) -> np.ndarray:
         """See ``golden.vec_not``."""
         wa = native_words(a, "a")
-        _, tail = check_tail(wa.shape, length, "a")
+        tail = tail_mask(check_tail(wa, length, "a"))
         return _tail_op(_not_kernel, (wa,), tail)
 
     def vec_mux(self, sel: Any, a: Any, b: Any, *, length: int) -> np.ndarray:
         """See ``golden.vec_mux``."""
         ws, wa, wb = check_triple(sel, a, b)
-        _, tail = check_tail(ws.shape, length, "sel")
+        tail = tail_mask(check_tail(ws, length, "sel"))
         return _tail_op(_mux_kernel, (ws, wa, wb), tail)
 
     def vec_popcount(self, packed: Any) -> int:

@@ -12,15 +12,16 @@ from ._validate import (
     _is_int,
     check_bits,
     check_length,
-    check_mac_args,
-    check_original_shape,
+    check_mac,
+    check_pair,
     check_probs,
-    check_same_shape,
     check_sc_args,
     check_seed,
     check_tail,
-    check_unpack_args,
+    check_triple,
+    check_unpack,
     check_words,
+    native_words,
 )
 
 try:  # the extension is optional: without it this backend reports why it is unavailable
@@ -213,37 +214,30 @@ class RustBackend(Backend):
         numpy.ndarray
             uint8 {0, 1}, ``(N,)`` / ``(B, N)`` or ``original_shape``.
         """
-        words, original_length = check_unpack_args(packed, original_length)
-        rows = words.reshape(1, words.shape[-1]) if words.ndim == 1 else words
-        bits = _native.unpack_bits(_words(rows), int(original_length))
-        if words.ndim == 1:
-            bits = bits[0]
-        bits = check_original_shape(bits, original_shape)
-        return np.ascontiguousarray(bits)
+        rows, length, shape = check_unpack(packed, original_length, original_shape)
+        bits = _native.unpack_bits(_words(rows), length)
+        return np.ascontiguousarray(bits.reshape(shape))
 
     def vec_and(self, a: Any, b: Any) -> np.ndarray:
         """Bitwise AND of two packed streams, same shape (see :func:`golden.vec_and`)."""
-        wa, wb = check_words(a, "a"), check_words(b, "b")
-        check_same_shape(("a", "b"), (wa, wb))
+        wa, wb = check_pair(a, b)
         return _scalar_if_0d(_native.vec_and(_words(wa), _words(wb)))
 
     def vec_xnor(self, a: Any, b: Any, *, length: int) -> np.ndarray:
         """Bitwise XNOR with padding kept zero (see :func:`golden.vec_xnor`)."""
-        wa, wb = check_words(a, "a"), check_words(b, "b")
-        check_same_shape(("a", "b"), (wa, wb))
+        wa, wb = check_pair(a, b)
         length = check_tail(wa, length, "a")
         return _native.vec_xnor(_words(wa), _words(wb), length)
 
     def vec_not(self, a: Any, *, length: int) -> np.ndarray:
         """Bitwise NOT with padding kept zero (see :func:`golden.vec_not`)."""
-        wa = check_words(a, "a")
+        wa = native_words(a, "a")
         length = check_tail(wa, length, "a")
         return _native.vec_not(_words(wa), length)
 
     def vec_mux(self, sel: Any, a: Any, b: Any, *, length: int) -> np.ndarray:
         """``(sel & a) | (~sel & b)`` with padding kept zero (see :func:`golden.vec_mux`)."""
-        ws, wa, wb = check_words(sel, "sel"), check_words(a, "a"), check_words(b, "b")
-        check_same_shape(("sel", "a", "b"), (ws, wa, wb))
+        ws, wa, wb = check_triple(sel, a, b)
         length = check_tail(ws, length, "sel")
         return _native.vec_mux(_words(ws), _words(wa), _words(wb), length)
 
@@ -260,5 +254,5 @@ class RustBackend(Backend):
         numpy.ndarray
             int64 ``(n_out,)``.
         """
-        w, x = check_mac_args(packed_weights, packed_inputs)
+        w, x = check_mac(packed_weights, packed_inputs)
         return _native.and_popcount(_words(w), _words(x), threads=self.threads, **self._opts())

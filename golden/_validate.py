@@ -12,17 +12,21 @@ from ._contract import SEED_LIMIT, n_words
 WORD_LIMIT = 1 << 64
 
 __all__ = [
+    "bit_rows",
     "check_bits",
     "check_length",
-    "check_mac_args",
-    "check_original_shape",
+    "check_mac",
+    "check_pair",
     "check_probs",
     "check_sc_args",
-    "check_same_shape",
     "check_seed",
     "check_tail",
-    "check_unpack_args",
+    "check_triple",
+    "check_unpack",
     "check_words",
+    "native_words",
+    "shape_stand_in",
+    "tail_mask",
 ]
 
 
@@ -208,9 +212,41 @@ def check_bits(bits: Any) -> np.ndarray:
     return arr
 
 
-def check_unpack_args(packed: Any, original_length: Any) -> tuple[np.ndarray, int]:
-    """Return ``(words (n_words,) or (B, n_words) uint64, original_length)`` of an unpack."""
-    words = check_words(packed, "packed")
+def bit_rows(arr: np.ndarray) -> np.ndarray:
+    """Checked bits as C-contiguous uint8 rows ``(B, N)`` (1-D input is one row)."""
+    rows = 1 if arr.ndim == 1 else arr.shape[0]
+    return np.ascontiguousarray(arr.reshape(rows, arr.shape[-1]), dtype=np.uint8)
+
+
+def native_words(words: Any, name: str) -> np.ndarray:
+    """:func:`check_words`, then native byte order (a copy only for byte-swapped input)."""
+    arr = check_words(words, name)
+    if not arr.dtype.isnative:
+        arr = arr.astype(np.uint64)
+    return arr
+
+
+def shape_stand_in(shape: tuple[int, ...]) -> np.ndarray:
+    """A zero-strided uint64 host array of ``shape`` (no memory): lets ``check_sc_args`` check
+    the shape of device-resident weights, in its order, without copying them to the host."""
+    return np.lib.stride_tricks.as_strided(np.zeros(1, np.uint64), shape, (0,) * len(shape))
+
+
+def check_unpack(
+    packed: Any, original_length: Any, original_shape: Any = None
+) -> tuple[np.ndarray, int, tuple[int, ...]]:
+    """Checks of ``unpack_bitstream``.
+
+    Returns
+    -------
+    rows : numpy.ndarray
+        Native uint64 ``(B, n_words)`` (1-D input is one row).
+    length : int
+        ``original_length``.
+    shape : tuple of int
+        Shape of the result: ``(N,)``, ``(B, N)`` or ``original_shape``.
+    """
+    words = native_words(packed, "packed")
     if words.ndim not in (1, 2):
         raise ValueError(f"packed must be 1-D (n_words,) or 2-D (B, n_words), got {words.ndim}-D")
     if not _is_int(original_length):
@@ -218,40 +254,52 @@ def check_unpack_args(packed: Any, original_length: Any) -> tuple[np.ndarray, in
             f"original_length must be an int, got {type(original_length).__name__} "
             f"{original_length!r}"
         )
-    original_length = operator.index(original_length)
-    if original_length < 0:
-        raise ValueError(f"original_length must be >= 0, got {original_length}")
-    need = n_words(original_length)
+    length = operator.index(original_length)
+    if length < 0:
+        raise ValueError(f"original_length must be >= 0, got {length}")
+    need = n_words(length)
     if words.shape[-1] != need:
         raise ValueError(
-            f"packed has n_words={words.shape[-1]} but original_length={original_length} "
+            f"packed has n_words={words.shape[-1]} but original_length={length} "
             f"needs ceil(original_length/64)={need}"
         )
-    return words, original_length
+    natural = words.shape[:-1] + (length,)
+    if original_shape is not None:
+        shape = tuple(int(v) for v in original_shape)
+        size = int(np.prod(natural))
+        if int(np.prod(shape)) != size:
+            raise ValueError(f"original_shape {shape} does not hold {size} bits ({natural})")
+        natural = shape
+    rows = 1 if words.ndim == 1 else words.shape[0]
+    return words.reshape(rows, words.shape[-1]), length, natural
 
 
-def check_original_shape(bits: np.ndarray, original_shape: Any) -> np.ndarray:
-    """Reshape unpacked bits to ``original_shape`` (None keeps them), which must hold them all."""
-    if original_shape is None:
-        return bits
-    shape = tuple(int(s) for s in original_shape)
-    if int(np.prod(shape)) != bits.size:
-        raise ValueError(f"original_shape {shape} does not hold {bits.size} bits ({bits.shape})")
-    return bits.reshape(shape)
-
-
-def check_same_shape(names: tuple[str, ...], arrays: tuple[np.ndarray, ...]) -> None:
-    """Packed operands of an element-wise op must have one shape (no broadcasting)."""
+def _same_shape(names: tuple[str, ...], arrays: tuple[np.ndarray, ...]) -> None:
     shapes = [a.shape for a in arrays]
     if any(s != shapes[0] for s in shapes):
         listed = ", ".join(f"{n}{s}" for n, s in zip(names, shapes))
         raise ValueError(f"packed operands must have the same shape, got {listed}")
 
 
-def check_tail(words: np.ndarray, length: Any, name: str) -> int:
-    """Return ``length`` after checking it and that ``words.shape[-1] == ceil(length / 64)``."""
+def check_pair(a: Any, b: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Checks of ``vec_and`` / ``vec_xnor``: two packed operands of one shape (native)."""
+    wa, wb = native_words(a, "a"), native_words(b, "b")
+    _same_shape(("a", "b"), (wa, wb))
+    return wa, wb
+
+
+def check_triple(sel: Any, a: Any, b: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Checks of ``vec_mux``: three packed operands of one shape (native)."""
+    ws, wa, wb = native_words(sel, "sel"), native_words(a, "a"), native_words(b, "b")
+    _same_shape(("sel", "a", "b"), (ws, wa, wb))
+    return ws, wa, wb
+
+
+def check_tail(words: Any, length: Any, name: str) -> int:
+    """Return ``length`` after checking it and that ``words.shape[-1] == ceil(length / 64)``
+    (``words``: any array with ``shape``, host or device)."""
     length = check_length(length)
-    if words.ndim == 0:
+    if len(words.shape) == 0:
         raise ValueError(f"{name} must have at least 1 dimension (n_words,), got a scalar")
     need = n_words(length)
     if words.shape[-1] != need:
@@ -262,10 +310,16 @@ def check_tail(words: np.ndarray, length: Any, name: str) -> int:
     return length
 
 
-def check_mac_args(packed_weights: Any, packed_inputs: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Return ``(weights (n_out, n_in, n_words), inputs (n_in, n_words))`` of a ``vec_mac``."""
-    w = check_words(packed_weights, "packed_weights")
-    x = check_words(packed_inputs, "packed_inputs")
+def tail_mask(length: int) -> int:
+    """Mask of the stream bits in the last word (all ones when ``length % 64 == 0``)."""
+    rem = length % 64
+    return ((1 << rem) - 1) if rem else (1 << 64) - 1
+
+
+def check_mac(packed_weights: Any, packed_inputs: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Checks of ``vec_mac``: weights ``(n_out, n_in, n_words)``, inputs ``(n_in, n_words)``."""
+    w = native_words(packed_weights, "packed_weights")
+    x = native_words(packed_inputs, "packed_inputs")
     if w.ndim != 3:
         raise ValueError(f"packed_weights must be 3-D (n_out, n_in, n_words), got {w.ndim}-D")
     if x.ndim != 2:

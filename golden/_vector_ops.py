@@ -9,12 +9,13 @@ import numpy as np
 from ._contract import WORD_BITS, n_words
 from ._validate import (
     check_bits,
-    check_mac_args,
-    check_original_shape,
-    check_same_shape,
+    check_mac,
+    check_pair,
     check_tail,
-    check_unpack_args,
+    check_triple,
+    check_unpack,
     check_words,
+    native_words,
 )
 
 __all__ = [
@@ -76,10 +77,9 @@ def unpack_bitstream(
     numpy.ndarray
         uint8 {0, 1}, ``(N,)`` / ``(B, N)`` or ``original_shape``.
     """
-    words, original_length = check_unpack_args(packed, original_length)
-    as_bytes = np.ascontiguousarray(words, dtype=np.dtype("<u8")).view(np.uint8)
-    bits = np.unpackbits(as_bytes, axis=-1, bitorder="little")[..., :original_length]
-    bits = check_original_shape(bits, original_shape)
+    rows, length, shape = check_unpack(packed, original_length, original_shape)
+    as_bytes = np.ascontiguousarray(rows, dtype=np.dtype("<u8")).view(np.uint8)
+    bits = np.unpackbits(as_bytes, axis=-1, bitorder="little")[:, :length].reshape(shape)
     return np.ascontiguousarray(bits)
 
 
@@ -104,8 +104,7 @@ def vec_and(a: Any, b: Any) -> np.ndarray:
     numpy.ndarray
         uint64, same shape.
     """
-    wa, wb = check_words(a, "a"), check_words(b, "b")
-    check_same_shape(("a", "b"), (wa, wb))
+    wa, wb = check_pair(a, b)
     return np.bitwise_and(wa, wb)
 
 
@@ -124,8 +123,7 @@ def vec_xnor(a: Any, b: Any, *, length: int) -> np.ndarray:
     numpy.ndarray
         uint64, same shape.
     """
-    wa, wb = check_words(a, "a"), check_words(b, "b")
-    check_same_shape(("a", "b"), (wa, wb))
+    wa, wb = check_pair(a, b)
     length = check_tail(wa, length, "a")
     return _tail_mask(np.bitwise_xor(np.bitwise_xor(wa, wb), _ONES), length)
 
@@ -145,7 +143,7 @@ def vec_not(a: Any, *, length: int) -> np.ndarray:
     numpy.ndarray
         uint64, same shape.
     """
-    wa = check_words(a, "a")
+    wa = native_words(a, "a")
     length = check_tail(wa, length, "a")
     return _tail_mask(np.bitwise_xor(wa, _ONES), length)
 
@@ -165,8 +163,7 @@ def vec_mux(sel: Any, a: Any, b: Any, *, length: int) -> np.ndarray:
     numpy.ndarray
         uint64, same shape.
     """
-    ws, wa, wb = check_words(sel, "sel"), check_words(a, "a"), check_words(b, "b")
-    check_same_shape(("sel", "a", "b"), (ws, wa, wb))
+    ws, wa, wb = check_triple(sel, a, b)
     length = check_tail(ws, length, "sel")
     out = (ws & wa) | (np.bitwise_xor(ws, _ONES) & wb)
     return _tail_mask(out, length)
@@ -227,8 +224,6 @@ def vec_mac(packed_weights: Any, packed_inputs: Any) -> np.ndarray:
     numpy.ndarray
         int64 ``(n_out,)`` raw counts.
     """
-    w, x = check_mac_args(packed_weights, packed_inputs)
+    w, x = check_mac(packed_weights, packed_inputs)
     return and_popcount(w, x)
 
-
-_same_shape = check_same_shape  # TEMP alias while the cupy backend is being written

@@ -342,6 +342,8 @@ class _PointRunner:
         self.spec, self.rank, self.isolate = spec, rank, isolate
         self.proc: Any = None
         self.conn: Any = None
+        #: Worker deaths outside any point (between points); each one fails the sweep.
+        self.incidents: list[str] = []
 
     def _start(self) -> None:
         import multiprocessing
@@ -375,7 +377,14 @@ class _PointRunner:
             return run_point(self.spec, point, self.rank)
         if self.proc is None:
             self._start()
-        self.conn.send(point)
+        try:
+            self.conn.send(point)
+        except OSError:  # the worker died while idle: report it, start a fresh one
+            self.incidents.append(f"rank {self.rank}: worker process died "
+                                  f"({self._how(self._stop(kill=True))}) between points; "
+                                  f"a new one took over")
+            self._start()
+            self.conn.send(point)
         hard = self.spec.timeout_s + max(5.0, 0.25 * self.spec.timeout_s)
         status, detail = "timeout", f"worker gave no answer in {hard:g} s and was killed"
         if self.conn.poll(hard):
@@ -385,12 +394,15 @@ class _PointRunner:
                 status = "crashed"
         code = self._stop(kill=True)
         if status == "crashed":
-            how = f"signal {-code}" if code is not None and code < 0 else f"exit status {code}"
-            detail = f"worker process died ({how}) while running this point"
+            detail = f"worker process died ({self._how(code)}) while running this point"
         return {"index": point.index, "key": point.key, "check": point.check,
                 "params": point.params, "status": status, "detail": detail,
                 "seconds": None, "rank": self.rank, "host": socket.gethostname(), "pid": None,
                 "t": time.time(), "replay": replay_command(self.spec, point)}
+
+    @staticmethod
+    def _how(code: int | None) -> str:
+        return f"signal {-code}" if code is not None and code < 0 else f"exit status {code}"
 
     def close(self) -> None:
         self._stop(kill=False)
@@ -445,6 +457,7 @@ class SweepResult:
     ranks: int
     lost: dict[int, str]
     ran: list[dict] = dataclasses.field(default_factory=list)
+    incidents: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def failures(self) -> list[dict]:
@@ -452,7 +465,8 @@ class SweepResult:
 
     @property
     def ok(self) -> bool:
-        return not self.failures and not self.lost and len(self.records) == self.total
+        return (not self.failures and not self.lost and not self.incidents
+                and len(self.records) == self.total)
 
 
 class _Dispatcher(threading.Thread):
@@ -469,6 +483,7 @@ class _Dispatcher(threading.Thread):
         self.assigned: dict[int, tuple[int, float]] = {}
         self.finished: set[int] = set()
         self.lost: dict[int, str] = {}
+        self.incidents: list[str] = []
 
     def next_index(self, rank: int) -> int | None:
         with self.lock:
@@ -487,7 +502,9 @@ class _Dispatcher(threading.Thread):
         status = MPI.Status()
         while workers - self.finished - set(self.lost):
             if self.comm.iprobe(source=MPI.ANY_SOURCE, tag=TAG_REQUEST, status=status):
-                rank, record = self.comm.recv(source=status.Get_source(), tag=TAG_REQUEST)
+                rank, record, incidents = self.comm.recv(source=status.Get_source(),
+                                                         tag=TAG_REQUEST)
+                self.incidents.extend(incidents)
                 if record is not None:
                     self.on_record(record)
                 idx = self.next_index(rank)
@@ -543,9 +560,11 @@ def run_sweep(
     start = time.perf_counter()
 
     if rank != 0:  # a worker: ask rank 0 for a point, run it, report it with the next request
-        record = None
+        record, reported = None, 0
         while True:
-            comm.send((rank, record), dest=0, tag=TAG_REQUEST)
+            news = runner.incidents[reported:]
+            reported = len(runner.incidents)
+            comm.send((rank, record, news), dest=0, tag=TAG_REQUEST)
             idx = comm.recv(source=0, tag=TAG_REPLY)
             if idx is None:
                 break
@@ -590,16 +609,18 @@ def run_sweep(
     runner.close()
     writer.close()
     lost: dict[int, str] = {}
+    incidents = list(runner.incidents)
     if dispatcher is not None:
         dispatcher.join()
         lost = dict(dispatcher.lost)
+        incidents += dispatcher.incidents
         if not lost:
             comm.Barrier()
     wall = time.perf_counter() - start
     keys = {p.key for p in selected}
     records = [r for r in read_records(out) if r["key"] in keys]
     result = SweepResult(len(selected), len(selected) - len(todo), records, wall, size, lost,
-                         list(new_records))
+                         list(new_records), incidents)
     _write_outputs(spec, out, result, new_records)
     return result
 
@@ -620,7 +641,8 @@ def _write_outputs(spec: SweepSpec, out: pathlib.Path, result: SweepResult,
         "sweep": spec.name, "ranks": result.ranks, "points": result.total,
         "resumed_done": result.skipped_done, "ran": len(new_records),
         "finished": len(result.records), "failures": len(result.failures),
-        "lost_ranks": {str(k): v for k, v in result.lost.items()}, "wall_s": result.wall_s,
+        "lost_ranks": {str(k): v for k, v in result.lost.items()},
+        "incidents": result.incidents, "wall_s": result.wall_s,
         "busy_s": busy, "speedup_over_one_rank": busy / result.wall_s if result.wall_s else None,
         "per_check": per_check, "ok": result.ok,
     }

@@ -87,6 +87,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
         console.print(f"[red]{rec['status'].upper()}[/red] {rec['key']}: "
                       f"{rec.get('detail', '')}")
         console.print(f"  replay: {rec['replay']}")
+    for incident in result.incidents:
+        console.print(f"[red]WORKER DIED[/red]: {incident}")
     for lost_rank, why in result.lost.items():
         console.print(f"[red]LOST RANK {lost_rank}[/red]: {why}")
     missing = result.total - len(result.records)

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 import golden
 from golden import _cupy_backend as cub
+from golden import _lfsr
 from tests.naive import naive_step
 from tests.strategies import lengths, probs_elements, sc_cases, seeds
 
@@ -82,7 +83,7 @@ def test_real_status_is_consistent() -> None:
 
 def test_jump_tables_follow_the_lfsr() -> None:
     """The GF(2) tables the CUDA kernel reads: 64-step jumps and the 64 output bits."""
-    powers = cub.word_jump_powers(4)
+    powers = _lfsr.word_jump_powers(4)
     for r in (1, 0x8000, 0xACE1, 0xFFFF):
         s = r
         for b, cols in enumerate(powers):
@@ -99,11 +100,11 @@ def test_jump_tables_follow_the_lfsr() -> None:
             bits |= (t_state & 1) << t
             t_state = naive_step(t_state)
         acc = 0
-        for j, col in enumerate(cub.word_columns()):
+        for j, col in enumerate(_lfsr.word_columns()):
             if (r >> j) & 1:
                 acc ^= col
         assert acc == bits
-    assert cub.jump_columns(65535) == tuple(1 << j for j in range(16))
+    assert _lfsr.jump_columns(65535) == tuple(1 << j for j in range(16))
 
 
 _Z = np.zeros((2, 2), np.uint64)
