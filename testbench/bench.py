@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-import statistics
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -58,7 +58,9 @@ def get_workload(name: str) -> Workload:
 
 def timeit(fn: Callable[[], object], *, min_time: float = 0.2, min_reps: int = 5,
            max_reps: int = 1000) -> float:
-    """Median seconds of one call of ``fn`` after one warm-up call (JIT, caches)."""
+    """Best seconds of one call of ``fn`` over repeated calls, after one warm-up call (JIT,
+    caches). The best, not the median: on a shared machine a call that waits for a busy core
+    measures the neighbours, not the code."""
     fn()
     times: list[float] = []
     total = 0.0
@@ -68,7 +70,7 @@ def timeit(fn: Callable[[], object], *, min_time: float = 0.2, min_reps: int = 5
         dt = time.perf_counter() - start
         times.append(dt)
         total += dt
-    return statistics.median(times)
+    return min(times)
 
 
 def measure_read_bandwidth(n_bytes: int = 1 << 28, threads: int = 2) -> float:
@@ -132,6 +134,7 @@ def run_bench(workloads: list[str] | None = None, backends: list[str] | None = N
     bandwidth = measure_read_bandwidth()
     report: dict = {
         "read_bandwidth_GBps": bandwidth / 1e9,
+        "load_average_1min": os.getloadavg()[0],
         "workloads": [],
         "encoder": [],
         "skipped": {n: status[n] for n in names if status[n] is not None},

@@ -34,8 +34,9 @@ def bench_tables(report: dict) -> list[Table]:
     for wl in report["workloads"]:
         t = Table(title=(f"{wl['name']}: {wl['n_out']} out x {wl['n_in']} in, L={wl['length']} "
                          f"({wl['weight_bytes'] / 2**20:.1f} MiB of weights; roofline "
-                         f"{wl['roofline_s'] * 1e3:.3f} ms at {bw:.1f} GB/s read)"))
-        for col in ("backend", "ms", "speed-up vs numpy", "speed-up vs upstream",
+                         f"{wl['roofline_s'] * 1e3:.3f} ms at {bw:.1f} GB/s read)"),
+                  caption=f"best of repeated calls; load average {report['load_average_1min']:.2f}")
+        for col in ("backend", "best ms", "speed-up vs numpy", "speed-up vs upstream",
                     "time / roofline"):
             t.add_column(col, justify="left" if col == "backend" else "right")
         for r in wl["results"]:
