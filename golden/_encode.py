@@ -20,7 +20,7 @@ __all__ = [
 ]
 
 # Bits materialised per chunk while encoding (bounds the temporaries to a few MiB).
-_CHUNK_BITS = 1 << 22
+_CHUNK_BITS = 1 << 18
 
 
 def thresholds(probs: np.ndarray) -> np.ndarray:

@@ -186,15 +186,15 @@ SWEEP_BENCH_SPEC = """
 name = "bench"
 checks = ["golden"]
 [axes]
-n_out = [2]
+n_out = [1]
 n_in = [1024]
-length = [131072]
+length = [524288]
 seed = [{seeds}]
 backend = ["numpy"]
 """
 
 
-def bench_sweep(ranks: int = 2, points: int = 24) -> dict:
+def bench_sweep(ranks: int = 2, points: int = 48) -> dict:
     """Wall time of the same CPU-bound sweep on one rank and on ``ranks`` MPI ranks.
 
     Both runs are whole ``python -m testbench sweep`` processes (start-up included); the results
