@@ -28,9 +28,10 @@ setup: native
 cargo-test:
 	cargo test --release --manifest-path rust/Cargo.toml
 
-# pytest's exit status 5 (no test collected) is a failure here, never a pass.
+# pytest's exit status 5 (no test collected) is a failure here, never a pass. The backends this
+# set-up installs must run: their absence fails the cross-backend tests instead of skipping them.
 test: setup cargo-test
-	$(IN_VENV) python -m pytest $(PYTEST_ARGS); rc=$$?; \
+	$(IN_VENV) SCTB_REQUIRE_BACKENDS=rust,numba,jax python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; exit $$rc
 
 regress: setup
