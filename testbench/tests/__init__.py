@@ -1,0 +1,1 @@
+"""cocotb test modules of the RTL suites (run through testbench.sim, not collected by pytest)."""
