@@ -7,11 +7,8 @@ import threading
 
 import numpy as np
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 import golden
-from tests.strategies import lengths, probs_elements, sc_cases, seeds
 
 jax = pytest.importorskip("jax")
 jxb = pytest.importorskip("golden._jax_backend")
@@ -163,50 +160,6 @@ def test_shape_buckets_share_compiled_kernels(jx) -> None:
         assert np.array_equal(jx.sc_counts(w, p, length=length, seed=n_in),
                               FLOOR.sc_counts(w, p, length=length, seed=n_in))
     assert (jxb._encode._cache_size(), jxb._mac._cache_size()) == before
-
-
-@given(case=sc_cases(max_out=5, max_in=9))
-def test_sc_counts_property(jx, case) -> None:
-    weights, probs, length, seed = case
-    want = FLOOR.sc_counts(weights, probs, length=length, seed=seed)
-    got = jx.sc_counts(weights, probs, length=length, seed=seed)
-    assert got.dtype == np.int64 and np.array_equal(got, want)
-
-
-@given(
-    probs=st.lists(probs_elements, min_size=0, max_size=6),
-    length=lengths,
-    seed=seeds,
-    rows=st.integers(1, 3),
-    data=st.data(),
-)
-def test_every_op_property(jx, probs, length, seed, rows, data) -> None:
-    """Each op of Backend.OPS equals the floor, on streams of lengths not a multiple of 64."""
-    assert np.array_equal(jx.encode_inputs(probs, length=length, seed=seed),
-                          FLOOR.encode_inputs(probs, length=length, seed=seed))
-    nw = golden.n_words(length)
-    rng = np.random.default_rng(data.draw(st.integers(0, 2**32), label="rng seed"))
-    fill = data.draw(st.sampled_from(["random", "zeros", "ones"]), label="fill of a")
-    s, a, b = rng.integers(0, ONES, size=(3, rows, nw), dtype=np.uint64, endpoint=True)
-    if fill != "random":
-        a[:] = 0 if fill == "zeros" else ONES
-    bits = rng.integers(0, 2, size=(rows, length), dtype=np.uint8)
-    for op, args, kwargs in [
-        ("vec_and", (a, b), {}),
-        ("vec_xnor", (a, b), {"length": length}),
-        ("vec_not", (a,), {"length": length}),
-        ("vec_mux", (s, a, b), {"length": length}),
-        ("vec_mac", (np.stack([a, b]), s), {}),
-        ("pack_bitstream", (bits,), {}),
-        ("pack_bitstream", (bits[0].astype(bool),), {}),
-        ("unpack_bitstream", (a, length), {}),
-        ("unpack_bitstream", (a[0], length, (1, length)), {}),
-    ]:
-        want = getattr(FLOOR, op)(*args, **kwargs)
-        got = getattr(jx, op)(*args, **kwargs)
-        assert got.dtype == want.dtype and got.shape == want.shape, op
-        assert np.array_equal(got, want), op
-    assert jx.vec_popcount(a) == FLOOR.vec_popcount(a)
 
 
 def test_contract_golden_words(jx) -> None:

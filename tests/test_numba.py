@@ -6,12 +6,9 @@ import os
 
 import numpy as np
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 import golden
 from tests.naive import naive_pack, naive_step, naive_stream_bits
-from tests.strategies import lengths, probs_elements, sc_cases, seeds
 
 numba = pytest.importorskip("numba")
 nbk = pytest.importorskip("golden._numba_backend")
@@ -149,50 +146,6 @@ def test_weight_layouts_without_copies(nb) -> None:
         assert np.array_equal(nb.sc_counts(variant, p, length=100, seed=5), want)
         assert np.array_equal(nb.vec_mac(variant, FLOOR.encode_inputs(p, length=100, seed=5)),
                               want)
-
-
-@given(case=sc_cases(max_out=5, max_in=9))
-def test_sc_counts_property(nb, case) -> None:
-    weights, probs, length, seed = case
-    want = FLOOR.sc_counts(weights, probs, length=length, seed=seed)
-    got = nb.sc_counts(weights, probs, length=length, seed=seed)
-    assert got.dtype == np.int64 and np.array_equal(got, want)
-
-
-@given(
-    probs=st.lists(probs_elements, min_size=0, max_size=6),
-    length=lengths,
-    seed=seeds,
-    rows=st.integers(1, 3),
-    data=st.data(),
-)
-def test_every_op_property(nb, probs, length, seed, rows, data) -> None:
-    """Each op of Backend.OPS equals the floor, on streams of lengths not a multiple of 64."""
-    assert np.array_equal(nb.encode_inputs(probs, length=length, seed=seed),
-                          FLOOR.encode_inputs(probs, length=length, seed=seed))
-    nw = golden.n_words(length)
-    rng = np.random.default_rng(data.draw(st.integers(0, 2**32), label="rng seed"))
-    fill = data.draw(st.sampled_from(["random", "zeros", "ones"]), label="fill of a")
-    s, a, b = rng.integers(0, ONES, size=(3, rows, nw), dtype=np.uint64, endpoint=True)
-    if fill != "random":
-        a[:] = 0 if fill == "zeros" else ONES
-    bits = rng.integers(0, 2, size=(rows, length), dtype=np.uint8)
-    for op, args, kwargs in [
-        ("vec_and", (a, b), {}),
-        ("vec_xnor", (a, b), {"length": length}),
-        ("vec_not", (a,), {"length": length}),
-        ("vec_mux", (s, a, b), {"length": length}),
-        ("vec_mac", (np.stack([a, b]), s), {}),
-        ("pack_bitstream", (bits,), {}),
-        ("pack_bitstream", (bits[0].astype(bool),), {}),
-        ("unpack_bitstream", (a, length), {}),
-        ("unpack_bitstream", (a[0], length, (1, length)), {}),
-    ]:
-        want = getattr(FLOOR, op)(*args, **kwargs)
-        got = getattr(nb, op)(*args, **kwargs)
-        assert got.dtype == want.dtype and got.shape == want.shape, op
-        assert np.array_equal(got, want), op
-    assert nb.vec_popcount(a) == FLOOR.vec_popcount(a)
 
 
 def test_ops_on_odd_shapes(nb) -> None:
