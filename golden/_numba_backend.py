@@ -142,20 +142,11 @@ def _sc_counts_kernel(
     weights: Any, probs: Any, seed16: int, length: int, n_split: int, word: Any, jump: Any
 ) -> Any:
     """Encode the inputs (``n_in x n_words`` words) and AND-popcount them with the weights."""
-    n_out, n_in, nw = weights.shape
+    n_in, nw = weights.shape[1], weights.shape[2]
     inputs = np.empty((n_in, nw), dtype=np.uint64)
     for i in prange(n_in):
         _encode_row(_threshold(probs[i]), _input_state(seed16, i), length, word, jump, inputs[i])
-    partial = np.zeros((n_out, n_split), dtype=np.int64)
-    for task in prange(n_out * n_split):
-        o, c = task // n_split, task % n_split
-        partial[o, c] = _mac_task(weights, inputs, o, c * n_in // n_split,
-                                  (c + 1) * n_in // n_split)
-    counts = np.zeros(n_out, dtype=np.int64)
-    for o in range(n_out):
-        for c in range(n_split):
-            counts[o] += partial[o, c]
-    return counts
+    return _mac_kernel(weights, inputs, n_split)
 
 
 @njit(cache=True, parallel=True)
