@@ -72,6 +72,18 @@ def _backend(key: str, v: Any) -> str:
     return v
 
 
+def _core_w(key: str, v: Any) -> int:
+    if not isinstance(v, int) or isinstance(v, bool) or not 1 <= v <= 64:
+        raise SpecError(f"axes.{key}: every value must be an int in [1, 64], got {v!r}")
+    return v
+
+
+def _simulator(key: str, v: Any) -> str:
+    if v not in ("icarus", "verilator"):
+        raise SpecError(f"axes.{key}: unknown simulator {v!r}; valid: icarus, verilator")
+    return v
+
+
 #: Axis name -> validator of one value.
 AXES: dict[str, Callable[[str, Any], Any]] = {
     "n_out": _positive_int,
@@ -79,6 +91,10 @@ AXES: dict[str, Callable[[str, Any], Any]] = {
     "length": _positive_int,
     "seed": _seed,
     "backend": _backend,
+    "core_in": _positive_int,
+    "core_out": _positive_int,
+    "core_w": _core_w,
+    "sim": _simulator,
 }
 
 #: Axes every check uses (the layer and the stimulus).
@@ -146,10 +162,29 @@ def _run_golden(spec: "SweepSpec", point: Point) -> dict:
             "bit_products": p["n_out"] * p["n_in"] * p["length"]}
 
 
-#: Check name -> Check. The emulator and RTL issues add "emu" and "rtl" here.
+def _run_emu(spec: "SweepSpec", point: Point) -> dict:
+    import emu
+
+    weights, probs = point_data(spec, point)
+    p = point.params
+    report = emu.emulate_layer(weights, probs, length=p["length"], seed=p["seed"],
+                               N_IN=p["core_in"], N_OUT=p["core_out"], W=p["core_w"])
+    want = golden.sc_counts(weights, probs, length=p["length"], seed=p["seed"])
+    got = np.array(report["counts"], dtype=np.int64)
+    if not np.array_equal(got, want):
+        o = int(np.flatnonzero(got != want)[0])
+        return {"status": "fail", "digest": _digest(want),
+                "detail": f"output {o}: emulator gave {int(got[o])}, golden {int(want[o])}"}
+    return {"status": "pass", "digest": _digest(want), "cycles": report["cycles"],
+            "bit_products": p["n_out"] * p["n_in"] * p["length"]}
+
+
+#: Check name -> Check.
 CHECKS: dict[str, Check] = {
     "golden": Check("golden", ("backend",), _run_golden,
                     "a golden backend against the NumPy floor on the point's layer"),
+    "emu": Check("emu", ("core_in", "core_out", "core_w"), _run_emu,
+                 "the layer tiled onto an emulated core (cycle model) against golden"),
 }
 
 

@@ -77,7 +77,8 @@ def test_mpidriver_single_rank_keeps_everything() -> None:
         ({"axes": {"seed": [-1]}}, r"axes\.seed: every value must be an int in \[0, 2\*\*64\), got -1"),
         ({"axes": {"backend": ["fortran"]}}, r"axes\.backend: unknown backend 'fortran'"),
         ({"axes": {"n_out": 3}}, r"axes\.n_out: must be a list, got 3"),
-        ({"sweep": {"checks": ["nope"]}}, r"sweep\.checks: unknown check 'nope'; valid: golden"),
+        ({"sweep": {"checks": ["nope"]}}, r"sweep\.checks: unknown check 'nope'; valid: golden, emu"),
+        ({"axes": {"core_w": [65]}}, r"axes\.core_w: every value must be an int in \[1, 64\], got 65"),
         ({"sweep": {"checks": []}}, r"sweep\.checks: must be a non-empty list"),
         ({"sweep": {"colour": "red"}}, r"sweep\.colour: unknown key"),
         ({"sweep": {"timeout_s": 0}}, r"sweep\.timeout_s: must be a number > 0, got 0"),
@@ -134,6 +135,24 @@ def test_serial_sweep_resume_and_replay(tmp_path, capsys) -> None:
     assert [r["key"] for r in result.records] == [key]
     with pytest.raises(SpecError, match="no such point"):
         run_sweep(spec, tmp_path / "replay", only="golden/n_out=99")
+
+
+def test_emu_check_points(tmp_path) -> None:
+    text = SMALL.replace('checks = ["golden"]', 'checks = ["golden", "emu"]').replace(
+        'backend = ["numpy"]', 'backend = ["numpy"]\ncore_in = [2, 4]\ncore_out = [2]\ncore_w = [1, 64]')
+    spec = parse_spec(__import__("tomllib").loads(text), _spec_file(tmp_path, text))
+    points = expand_points(spec)
+    assert len(points) == 16 + 16 * 4
+    assert points[16].key == "emu/n_out=1/n_in=2/length=63/seed=0x0/core_in=2/core_out=2/core_w=1"
+    result = run_sweep(spec, tmp_path / "o", isolate=False)
+    assert result.ok and len(result.records) == 80
+    emu_recs = [r for r in result.records if r["check"] == "emu"]
+    assert all(r["cycles"] > 0 for r in emu_recs)
+    golden_digest = {r["key"].split("/backend")[0].replace("golden/", ""): r["digest"]
+                     for r in result.records if r["check"] == "golden"}
+    for r in emu_recs:  # the same layer gives the same counts through the emulator
+        layer = "/".join(r["key"].split("/")[1:5])
+        assert r["digest"] == golden_digest[layer]
 
 
 def test_failing_point_is_recorded_with_its_replay(tmp_path, monkeypatch, capsys) -> None:
