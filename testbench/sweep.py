@@ -107,7 +107,7 @@ class Check:
 
     name: str
     axes: tuple[str, ...]
-    run: Callable[["SweepSpec", "Point"], dict]
+    run: Callable[["SweepSpec", "Point", pathlib.Path], dict]
     doc: str
 
 
@@ -148,7 +148,7 @@ def _digest(counts: np.ndarray) -> str:
     return hashlib.sha256(np.ascontiguousarray(counts, dtype="<i8").tobytes()).hexdigest()[:16]
 
 
-def _run_golden(spec: "SweepSpec", point: Point) -> dict:
+def _run_golden(spec: "SweepSpec", point: Point, workdir: pathlib.Path) -> dict:
     weights, probs = point_data(spec, point)
     p = point.params
     want = golden.sc_counts(weights, probs, length=p["length"], seed=p["seed"])
@@ -162,7 +162,7 @@ def _run_golden(spec: "SweepSpec", point: Point) -> dict:
             "bit_products": p["n_out"] * p["n_in"] * p["length"]}
 
 
-def _run_emu(spec: "SweepSpec", point: Point) -> dict:
+def _run_emu(spec: "SweepSpec", point: Point, workdir: pathlib.Path) -> dict:
     import emu
 
     weights, probs = point_data(spec, point)
@@ -179,12 +179,60 @@ def _run_emu(spec: "SweepSpec", point: Point) -> dict:
             "bit_products": p["n_out"] * p["n_in"] * p["length"]}
 
 
+def _dense_suite(key: str, v: Any) -> str:
+    from . import sim
+
+    names = [n for n, suite in sim.SUITES.items() if suite.toplevel == "sc_dense_harness"]
+    if v not in names:
+        raise SpecError(f"axes.{key}: unknown dense suite {v!r}; valid: {', '.join(names)}")
+    return v
+
+
+AXES["suite"] = _dense_suite
+
+
+def _run_rtl(spec: "SweepSpec", point: Point, workdir: pathlib.Path) -> dict:
+    from . import sim
+
+    weights, probs = point_data(spec, point)
+    p = point.params
+    want = golden.sc_counts(weights, probs, length=p["length"], seed=p["seed"])
+    run_dir = workdir / "rtl" / f"point{point.index}"
+    run_dir.mkdir(parents=True, exist_ok=True)
+    layer = run_dir / "layer.npz"
+    np.savez(layer, weights=weights, probs=probs, length=p["length"], seed=np.uint64(p["seed"]))
+    env = {"SCTB_LAYER_FILE": str(layer.resolve())}
+    cache = workdir / "rtl" / "cache"
+    os.environ.setdefault("SCTB_SIM_CACHE", str(cache.resolve()))
+
+    def run() -> Any:
+        return sim.run_suite(p["suite"], p["sim"], out_dir=run_dir, test="layer_from_file",
+                             extra_env=env, timeout=spec.timeout_s)
+
+    # One build per configuration: the first rank to need it builds (under a lock), the others
+    # wait and then reuse it.
+    with build_once(cache / "locks" / f"{p['suite']}-{p['sim']}") as must_build:
+        res = run() if must_build else None
+    if res is None:
+        res = run()
+    if not res.ok or res.tests != 1:
+        first = res.failures[0] if res.failures else None
+        detail = (first.message.splitlines()[0] if first and first.message else
+                  f"tests={res.tests} failed={res.failed} error={res.error}")
+        return {"status": "fail", "digest": _digest(want), "detail": detail[:500],
+                "log": str(res.log)}
+    return {"status": "pass", "digest": _digest(want),
+            "bit_products": p["n_out"] * p["n_in"] * p["length"]}
+
+
 #: Check name -> Check.
 CHECKS: dict[str, Check] = {
     "golden": Check("golden", ("backend",), _run_golden,
                     "a golden backend against the NumPy floor on the point's layer"),
     "emu": Check("emu", ("core_in", "core_out", "core_w"), _run_emu,
                  "the layer tiled onto an emulated core (cycle model) against golden"),
+    "rtl": Check("rtl", ("suite", "sim"), _run_rtl,
+                 "the layer tiled onto the RTL core of a dense suite, on a simulator"),
 }
 
 
@@ -314,12 +362,21 @@ def replay_command(spec: SweepSpec, point: Point) -> str:
     return f"sctb sweep {shlex.quote(spec_path)} --only {shlex.quote(point.key)} --out sctb-replay"
 
 
-def run_point(spec: SweepSpec, point: Point, rank: int = 0) -> dict:
-    """Run one point under the spec's timeout; failures and errors become records, not raises."""
+def run_point(spec: SweepSpec, point: Point, rank: int = 0,
+              workdir: pathlib.Path | None = None) -> dict:
+    """Run one point under the spec's timeout; failures and errors become records, not raises.
+
+    ``workdir`` is the sweep's scratch directory (simulator builds and runs); default: a
+    ``sctb-sweep-work`` directory under the system's temporary directory.
+    """
+    if workdir is None:
+        import tempfile
+
+        workdir = pathlib.Path(tempfile.gettempdir()) / "sctb-sweep-work"
     start = time.perf_counter()
     try:
         with _deadline(spec.timeout_s):
-            outcome = get_check(point.check).run(spec, point)
+            outcome = get_check(point.check).run(spec, point, workdir)
     except PointTimeout as exc:
         outcome = {"status": "timeout", "detail": str(exc)}
     except Exception as exc:  # a crashing check is a recorded error with its replay command
@@ -360,11 +417,11 @@ def build_once(directory: pathlib.Path) -> Iterator[bool]:
 RETRY_STATUSES = frozenset({"error", "timeout", "crashed"})
 
 
-def _worker_main(conn: Any, spec: SweepSpec, rank: int) -> None:
+def _worker_main(conn: Any, spec: SweepSpec, rank: int, workdir: pathlib.Path) -> None:
     """A rank's worker process: run the points it is sent until it is sent None."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the rank decides when to stop
     while (point := conn.recv()) is not None:
-        conn.send(run_point(spec, point, rank))
+        conn.send(run_point(spec, point, rank, workdir))
 
 
 class _PointRunner:
@@ -373,8 +430,8 @@ class _PointRunner:
     recorded failure and the sweep goes on with a fresh worker; ``isolate=False`` runs points in
     this process instead (debugging, tests)."""
 
-    def __init__(self, spec: SweepSpec, rank: int, isolate: bool) -> None:
-        self.spec, self.rank, self.isolate = spec, rank, isolate
+    def __init__(self, spec: SweepSpec, rank: int, isolate: bool, workdir: pathlib.Path) -> None:
+        self.spec, self.rank, self.isolate, self.workdir = spec, rank, isolate, workdir
         self.proc: Any = None
         self.conn: Any = None
         #: Worker deaths outside any point (between points); each one fails the sweep.
@@ -385,7 +442,8 @@ class _PointRunner:
 
         ctx = multiprocessing.get_context("spawn")  # never fork an MPI process
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker_main, args=(child, self.spec, self.rank),
+        self.proc = ctx.Process(target=_worker_main,
+                                args=(child, self.spec, self.rank, self.workdir),
                                 daemon=True, name=f"sctb-worker-{self.rank}")
         self.proc.start()
         child.close()
@@ -409,7 +467,7 @@ class _PointRunner:
 
     def run(self, point: Point) -> dict:
         if not self.isolate:
-            return run_point(self.spec, point, self.rank)
+            return run_point(self.spec, point, self.rank, self.workdir)
         if self.proc is None:
             self._start()
         try:
@@ -591,7 +649,7 @@ def run_sweep(
         if not selected:
             raise SpecError(f"--only {only!r}: no such point in {spec.name}")
     writer = _Writer(out, rank)
-    runner = _PointRunner(spec, rank, isolate)
+    runner = _PointRunner(spec, rank, isolate, out / "work")
     start = time.perf_counter()
 
     if rank != 0:  # a worker: ask rank 0 for a point, run it, report it with the next request

@@ -77,8 +77,9 @@ def test_mpidriver_single_rank_keeps_everything() -> None:
         ({"axes": {"seed": [-1]}}, r"axes\.seed: every value must be an int in \[0, 2\*\*64\), got -1"),
         ({"axes": {"backend": ["fortran"]}}, r"axes\.backend: unknown backend 'fortran'"),
         ({"axes": {"n_out": 3}}, r"axes\.n_out: must be a list, got 3"),
-        ({"sweep": {"checks": ["nope"]}}, r"sweep\.checks: unknown check 'nope'; valid: golden, emu"),
+        ({"sweep": {"checks": ["nope"]}}, r"sweep\.checks: unknown check 'nope'; valid: golden, emu, rtl"),
         ({"axes": {"core_w": [65]}}, r"axes\.core_w: every value must be an int in \[1, 64\], got 65"),
+        ({"axes": {"sim": ["xsim"]}}, r"axes\.sim: unknown simulator 'xsim'"),
         ({"sweep": {"checks": []}}, r"sweep\.checks: must be a non-empty list"),
         ({"sweep": {"colour": "red"}}, r"sweep\.colour: unknown key"),
         ({"sweep": {"timeout_s": 0}}, r"sweep\.timeout_s: must be a number > 0, got 0"),
@@ -183,7 +184,7 @@ def test_failing_point_is_recorded_with_its_replay(tmp_path, monkeypatch, capsys
 def test_timeout_is_a_recorded_failure(tmp_path, monkeypatch) -> None:
     from testbench import sweep
 
-    def slow(spec, point):
+    def slow(spec, point, workdir):
         time.sleep(5)
         return {"status": "pass"}
 
@@ -346,3 +347,17 @@ def test_killed_rank_ends_the_job_and_keeps_results(tmp_path) -> None:
     assert cli.main(["sweep", str(spec_path), "--out", str(out), "--resume"]) == 0
     records = read_records(out)
     assert len(records) == 30 and all(r["status"] == "pass" for r in records)
+
+
+@pytest.mark.sim
+def test_rtl_check_points_on_both_simulators(tmp_path) -> None:
+    text = SMALL.replace('checks = ["golden"]', 'checks = ["rtl"]').replace(
+        'backend = ["numpy"]', 'suite = ["dense_w8"]\nsim = ["icarus", "verilator"]').replace(
+        "n_out = [1, 3]", "n_out = [4]").replace("n_in = [2, 5]", "n_in = [7]").replace(
+        "length = [63, 130]", "length = [130]").replace("seed = [0, 0xFFFF]", "seed = [0xFFFF]")
+    spec = parse_spec(__import__("tomllib").loads(text), _spec_file(tmp_path, text))
+    result = run_sweep(spec, tmp_path / "o", isolate=False)
+    assert [r["key"] for r in result.records] == [
+        "rtl/n_out=4/n_in=7/length=130/seed=0xffff/suite=dense_w8/sim=icarus",
+        "rtl/n_out=4/n_in=7/length=130/seed=0xffff/suite=dense_w8/sim=verilator"]
+    assert result.ok, result.failures

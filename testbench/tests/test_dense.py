@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import cocotb
 import numpy as np
 
@@ -247,4 +249,24 @@ async def long_stream(dut):
         # count reach the full length (the counters' widest value for this layer).
         txn = random_txn(rng, 1, 2, length, label=f"long L={length}")
         txn = DenseTxn(txn.weights, [1.0, float(rng.random())], length, txn.seed, txn.label)
+        await run_layer(bfm, txn, sb)
+
+
+@cocotb.test()
+async def layer_from_file(dut):
+    """The layer in ``SCTB_LAYER_FILE`` (.npz with weights, probs, length, seed: a sweep point or
+    a replay); without it, a fixed small layer that wraps the seed, so the test always checks."""
+    path = os.environ.get("SCTB_LAYER_FILE")
+    if path:
+        data = np.load(path)
+        txn = DenseTxn(data["weights"], data["probs"], int(data["length"]), int(data["seed"]),
+                       f"layer {path}")
+    else:
+        rng = settings.rng("layer_from_file")
+        weights = rng.integers(0, 2**64 - 1, size=(5, 7, 2), dtype=np.uint64, endpoint=True)
+        txn = DenseTxn(weights, rng.random(7), 100, 0xFFFE, "fixed layer")
+    bfm = settings.dense_bfm(dut, "layer_from_file")
+    sb = settings.scoreboard()
+    await bfm.start()
+    with record("layer_from_file", sb):
         await run_layer(bfm, txn, sb)
