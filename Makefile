@@ -7,7 +7,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.sctb-setup
 EXTRAS := test,numba,jax,upstream,mpi,sim
 SIMS := $(VENV)/.sctb-sims
-IN_VENV := VIRTUAL_ENV=$(CURDIR)/$(VENV) PATH=$(CURDIR)/$(VENV)/bin:$$PATH
+# One simulator build cache for every run (tests, regress, sweeps), outside git.
+IN_VENV := VIRTUAL_ENV=$(CURDIR)/$(VENV) PATH=$(CURDIR)/$(VENV)/bin:$$PATH SCTB_SIM_CACHE=$(CURDIR)/sctb-out/sim-cache
 OUT ?= sctb-out
 PYTEST_ARGS ?=
 
