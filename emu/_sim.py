@@ -9,8 +9,9 @@ from typing import Any
 import numpy as np
 
 import golden
+from golden._contract import LFSR_MASK
 
-from ._blocks import ScDense
+from ._blocks import LEN_W, S_CFG, ScDense
 
 __all__ = [
     "DenseTransaction",
@@ -224,12 +225,59 @@ def transaction_beats(tx: DenseTransaction, W: int) -> tuple[list[dict], list[di
     return cfg, thr, w
 
 
+_FAST_CHUNK = 1 << 16  # stream bits per vectorised step of the fast path (bounded memory)
+
+
+def _run_fast(dut: ScDense, sim: Simulator, sink: ResultSink,
+              transactions: Sequence[DenseTransaction]) -> None:
+    """Advance ``sim`` through whole transactions with no stalls, vectorised over every beat.
+
+    With sources always valid and the sink always ready, the core takes the cfg beat, N_IN
+    threshold beats, ``ceil(L / W)`` weight beats and N_OUT result beats on consecutive
+    cycles (docs/microarchitecture.md), so each transaction is ``1 + N_IN + B + N_OUT``
+    cycles. The counts are those of the per-cycle path (the same comparators on the same LFSR
+    states, masked at ``length``); the registers end as the per-cycle path leaves them: state
+    CFG, ``idx = rem = 0``, ``thr`` the transaction's thresholds, each LFSR ``B * W`` steps on
+    from its seed, ``acc`` all shifted out (zero).
+    """
+    table, index = golden.orbit_table(), golden.orbit_index()
+    period = table.size
+    for tx in transactions:
+        length = int(tx.length) & ((1 << LEN_W) - 1)
+        seeds = ((int(tx.seed) & LFSR_MASK) + np.arange(dut.N_IN)) & LFSR_MASK
+        seeds[seeds == 0] = 1
+        pos = index[seeds.astype(np.uint16)].astype(np.int64)
+        thr = np.asarray(tx.thresholds, dtype=np.int64)
+        weights = np.asarray(tx.weights, dtype=np.uint64)
+        counts = np.zeros(dut.N_OUT, dtype=np.int64)
+        for t0 in range(0, length, _FAST_CHUNK):
+            n = min(_FAST_CHUNK, length - t0)
+            states = table[(pos[:, None] + t0 + np.arange(n)) % period]      # sc_lfsr16 chains
+            x = golden.pack_bitstream(states < thr[:, None])                   # sc_sng, masked
+            w = weights[:, :, t0 // 64 : t0 // 64 + x.shape[1]]
+            counts += np.bitwise_count(w & x[None]).sum(axis=(1, 2), dtype=np.int64)
+        beats = -(-length // dut.W)
+        sink.values.extend(int(c) for c in counts)
+        sink.lasts.extend([0] * (dut.N_OUT - 1) + [1])
+        dut.lfsr = table[(pos + beats * dut.W) % period].astype(np.uint16)
+        dut.thr = thr.astype(np.int32)
+        dut.acc = np.zeros(dut.N_OUT, dtype=np.int64)
+        dut.state, dut.idx, dut.rem = S_CFG, 0, 0
+        sim.cycle += 1 + dut.N_IN + beats + dut.N_OUT
+
+
 def run_dense(
     N_IN: int, N_OUT: int, W: int, transactions: Sequence[DenseTransaction], *,
     in_pattern: Sequence[bool] | None = None, out_pattern: Sequence[bool] | None = None,
     probes: Sequence[Callable[[int, Any], None]] = (), max_cycles: int | None = None,
+    fast: bool = False,
 ) -> tuple[list[np.ndarray], Simulator]:
     """Play transactions back to back through an emulated core, with optional stalls.
+
+    ``fast=True`` (no stall patterns, no probes) advances whole transactions at once,
+    vectorised over all beats, with the same counts, cycle count and final registers as the
+    per-cycle path (tests/test_sim_cycle.py); the default per-cycle path runs ``ScDense.tick``
+    every clock (traces, stalls, planted-bug tests).
 
     Returns
     -------
@@ -239,6 +287,15 @@ def run_dense(
         ``sim.cycle`` is the number of cycles run (reset included).
     """
     dut = ScDense(N_IN, N_OUT, W)
+    if fast and (in_pattern is not None or out_pattern is not None or probes):
+        raise ValueError("fast=True needs no stall patterns and no probes (the per-cycle path)")
+    if fast:
+        sink = ResultSink()
+        sim = Simulator(dut, [sink])
+        sim.reset()
+        _run_fast(dut, sim, sink, transactions)
+        vals = np.array(sink.values, dtype=np.int64).reshape(len(transactions), N_OUT)
+        return list(vals), sim
     cfg, thr, w = StreamSource("cfg", [], in_pattern), StreamSource("thr", [], in_pattern), \
         StreamSource("w", [], in_pattern)
     for tx in transactions:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import random
 from collections.abc import Sequence
@@ -14,7 +15,7 @@ from cocotb.triggers import FallingEdge, RisingEdge
 
 from .model import CoreShape, Tile, beat_ints, buffer_image, weight_beats
 
-__all__ = ["BlocksBfm", "DenseBfm"]
+__all__ = ["BlocksBfm", "CycleBfm", "CycleTrace", "DenseBfm", "record_emulator"]
 
 #: Clock period of every test top, in ns.
 CLOCK_NS = 10
@@ -49,11 +50,17 @@ class DenseBfm:
         self.core = core
         self.rng = rng
         self.wmem_file = Path(wmem_file)
+        self._clock_started = False
 
     async def start(self) -> None:
-        """Start the clock, park every input, and reset for two cycles."""
+        """Start the clock (on the first call only), park every input, and reset for two cycles.
+
+        Calling it again resets the DUT between transactions (the pyuvm and hypothesis suites
+        reset per example)."""
         d = self.dut
-        _start_clock(d.clk)
+        if not self._clock_started:
+            _start_clock(d.clk)
+            self._clock_started = True
         for sig in (d.cfg_valid, d.thr_valid, d.w_valid, d.out_ready, d.src_sel, d.src_load):
             sig.value = 0
         d.cfg_seed.value = 0
@@ -285,6 +292,228 @@ class BlocksBfm:
             await FallingEdge(d.clk)
             out.append(int(sig_out.value))
         return out
+
+
+# ---- cycle-exactness: the emulator's per-cycle drive replayed on the RTL ----------------------
+#: Input ports of sc_dense_harness the cycle replay drives (src_* stay 0: the port source).
+CYCLE_INPUTS = ("rst", "cfg_valid", "cfg_seed", "cfg_length", "thr_valid", "thr_data",
+                "w_valid", "w_data", "out_ready")
+#: Output ports compared every cycle.
+CYCLE_PORTS = ("cfg_ready", "thr_ready", "w_ready", "out_valid", "out_data", "out_last")
+#: Control registers compared every cycle after reset.
+CYCLE_CONTROL = ("state", "idx", "rem")
+
+
+@dataclasses.dataclass
+class CycleTrace:
+    """What the emulator drove and held on every cycle of one run.
+
+    Attributes
+    ----------
+    inputs : list of dict
+        Per cycle, the value of every port in :data:`CYCLE_INPUTS` (``w_data`` as the RTL's
+        packed int: stream ``(o, i)`` at bits ``[(o*N_IN + i)*W +: W]``).
+    expected : list of dict
+        Per cycle, the emulator's outputs (:data:`CYCLE_PORTS`), control registers
+        (:data:`CYCLE_CONTROL`) and ``lfsr`` / ``acc`` (tuples of int), sampled after the inputs
+        of that cycle are driven, before its rising edge.
+    first_cfg : int
+        The first cycle whose rising edge takes a cfg beat (LFSRs and accumulators are loaded
+        there: the RTL holds X before it); ``-1`` if none.
+    results : list of int
+        The result beats the sink took.
+    finished : bool
+        Whether every result beat was taken within the cycle bound (a broken model may hang;
+        its trace up to the bound is still replayed, so the first mismatch is reported).
+    """
+
+    inputs: list
+    expected: list
+    first_cfg: int
+    results: list
+    finished: bool = True
+
+
+class _Recorder:
+    """An emulator probe that records the driven inputs and the state of every cycle."""
+
+    def __init__(self, core: CoreShape) -> None:
+        self.shifts = [(o * core.n_in + i) * core.w for o in range(core.n_out)
+                       for i in range(core.n_in)]
+        self.inputs: list[dict] = []
+        self.expected: list[dict] = []
+        self.first_cfg = -1
+        self._w_key = None
+        self._w_int = 0
+
+    def _w_pack(self, w_data: np.ndarray) -> int:
+        key = w_data.tobytes()
+        if key != self._w_key:
+            flat = w_data.reshape(-1)
+            self._w_key, self._w_int = key, sum(int(v) << s for v, s in zip(flat, self.shifts))
+        return self._w_int
+
+    def __call__(self, cycle: int, dut) -> None:
+        ins = {name: int(getattr(dut, name)) for name in CYCLE_INPUTS if name != "w_data"}
+        ins["w_data"] = self._w_pack(dut.w_data)
+        exp = {name: int(getattr(dut, name)) for name in CYCLE_PORTS + CYCLE_CONTROL}
+        exp["lfsr"] = tuple(int(v) for v in dut.lfsr)
+        exp["acc"] = tuple(int(v) for v in dut.acc)
+        if self.first_cfg < 0 and ins["cfg_valid"] and exp["cfg_ready"]:
+            self.first_cfg = cycle
+        self.inputs.append(ins)
+        self.expected.append(exp)
+
+
+def record_emulator(core: CoreShape, transactions, patterns: dict, *, reset_cycles: int = 2,
+                    tail_cycles: int = 3, dense_cls=None) -> CycleTrace:
+    """Run ``transactions`` through the emulator with stalls and record every cycle.
+
+    The cfg, threshold and weight sources (``emu.StreamSource``) and the result sink
+    (``emu.ResultSink``) make the per-cycle drive decisions; the replay on the RTL
+    (:meth:`CycleBfm.replay`) drives literally the recorded values.
+
+    Parameters
+    ----------
+    core : CoreShape
+    transactions : sequence of emu.DenseTransaction
+    patterns : dict
+        ``{"cfg", "thr", "w", "out"}`` -> sequence of bool (``valid`` / ``out_ready`` may be
+        high on cycle ``c`` only when ``pattern[c % len]``); a missing key means always.
+    reset_cycles : int
+        Cycles with ``rst`` high first.
+    tail_cycles : int
+        Idle cycles recorded after the last result beat.
+    dense_cls : type, optional
+        The core model (default ``emu.ScDense``; a planted-bug subclass in the negative tests).
+    """
+    import emu
+
+    dut = (dense_cls or emu.ScDense)(core.n_in, core.n_out, core.w)
+    srcs = {k: emu.StreamSource(k, [], patterns.get(k)) for k in ("cfg", "thr", "w")}
+    for tx in transactions:
+        for k, beats in zip(("cfg", "thr", "w"), emu.transaction_beats(tx, core.w)):
+            srcs[k].add(beats)
+    sink = emu.ResultSink(patterns.get("out"))
+    rec = _Recorder(core)
+    sim = emu.Simulator(dut, [*srcs.values(), sink], [rec])
+    dut.out_ready = 0
+    sim.reset(reset_cycles)
+    expected = core.n_out * len(transactions)
+    bound = 100 + 50 * sum(core.cycles(tx.length) for tx in transactions)
+    try:
+        sim.run_until(lambda: len(sink.values) >= expected, bound)
+    except RuntimeError:
+        return CycleTrace(rec.inputs, rec.expected, rec.first_cfg, list(sink.values), False)
+    sim.run(tail_cycles)
+    return CycleTrace(rec.inputs, rec.expected, rec.first_cfg, list(sink.values))
+
+
+def _read(handle) -> int | None:
+    """The int value of a signal, ``None`` when it holds X or Z."""
+    try:
+        return int(handle.value)
+    except ValueError:
+        return None
+
+
+class CycleBfm:
+    """Replays a :class:`CycleTrace` on sc_dense_harness and compares every cycle.
+
+    On each falling edge the recorded inputs of that cycle are driven, then the ports and
+    registers are read (they are registers or Moore functions of registers, so they hold what
+    the previous rising edge stored) and compared with the emulator's values of that cycle.
+
+    Parameters
+    ----------
+    dut : cocotb handle
+        The ``sc_dense_harness`` top (weights through the ``w_*`` port).
+    core : CoreShape
+    registers : bool
+        Compare the internal registers too (``u_dense.state``, ``idx``, ``rem``, each
+        ``g_in[i].u_lfsr.r``, each ``g_out[o].acc``); needs a build that exposes them.
+    """
+
+    def __init__(self, dut, core: CoreShape, *, registers: bool = True) -> None:
+        self.dut = dut
+        self.core = core
+        self.inputs = {name: getattr(dut, name) for name in CYCLE_INPUTS}
+        self.ports = {name: getattr(dut, name) for name in CYCLE_PORTS}
+        self.registers = registers
+        if registers:
+            u = dut.u_dense
+            self.control = {name: getattr(u, name) for name in CYCLE_CONTROL}
+            self.lfsr = [u.g_in[i].u_lfsr.r for i in range(core.n_in)]
+            self.acc = [u.g_out[o].acc for o in range(core.n_out)]
+        #: Values compared in the last replay (one per signal and cycle).
+        self.compared = 0
+
+    async def start(self) -> None:
+        """Start the clock, park every input with ``rst`` high, and wait for a falling edge."""
+        d = self.dut
+        _start_clock(d.clk)
+        for sig in (d.src_sel, d.src_load, d.src_count):
+            sig.value = 0
+        for sig in self.inputs.values():
+            sig.value = 0
+        d.rst.value = 1
+        await FallingEdge(d.clk)
+
+    async def replay(self, trace: CycleTrace) -> str | None:
+        """Drive ``trace`` cycle by cycle; return ``None`` if every cycle matched, else a line
+        naming the first mismatching cycle, the signal and both values.
+
+        Ports, ``state``, ``idx`` and ``rem`` are compared from cycle 1 on (after the first
+        reset edge); ``lfsr``, ``acc`` and ``out_data`` (``acc[0]``) from the cycle after the
+        first cfg beat (before it the RTL registers are X, or arbitrary on Verilator).
+        """
+        clk = self.dut.clk
+        last: dict = {}
+        self.compared = 0
+        for cycle, (ins, exp) in enumerate(zip(trace.inputs, trace.expected)):
+            for name, value in ins.items():
+                if last.get(name) != value:
+                    self.inputs[name].value = value
+                    last[name] = value
+            if cycle >= 1:
+                bad = self._compare(cycle, exp, trace.first_cfg >= 0 and cycle > trace.first_cfg)
+                if bad is not None:
+                    return bad
+            await FallingEdge(clk)
+        return None
+
+    def _compare(self, cycle: int, exp: dict, datapath: bool) -> str | None:
+        def check(name: str, handle, want: int) -> str | None:
+            got = _read(handle)
+            self.compared += 1
+            if got != want:
+                shown = "X" if got is None else got
+                return (f"first mismatch at cycle {cycle}: {name} RTL={shown} "
+                        f"emulator={want}")
+            return None
+
+        for name, handle in self.ports.items():
+            if name == "out_data" and not datapath:
+                continue  # out_data is acc[0]: X until the first cfg beat clears it
+            bad = check(name, handle, exp[name])
+            if bad:
+                return bad
+        if not self.registers:
+            return None
+        for name, handle in self.control.items():
+            bad = check(name, handle, exp[name])
+            if bad:
+                return bad
+        if datapath:
+            for i, handle in enumerate(self.lfsr):
+                bad = check(f"g_in[{i}].u_lfsr.r", handle, exp["lfsr"][i])
+                if bad:
+                    return bad
+            for o, handle in enumerate(self.acc):
+                bad = check(f"g_out[{o}].acc", handle, exp["acc"][o])
+                if bad:
+                    return bad
+        return None
 
 
 def wmem_path() -> Path:

@@ -1,4 +1,4 @@
-"""The ``sctb`` command line: compare, bench, regress, emulate, sweep."""
+"""The ``sctb`` command line: compare, bench, regress, emulate, fuzz, sweep."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from rich.console import Console
 
 import golden
 
-from . import emulate_cli, regress, sweep_cli
+from . import emulate_cli, fuzz_cli, regress, sweep_cli
 from .bench import WORKLOADS, bench_sweep, run_bench
 from .compare import compare_backends
 from .report import bench_tables, compare_table
@@ -81,6 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("emulate", help="a workload on the cycle-level emulator: cycles, latency")
     emulate_cli.add_arguments(p)
     p.set_defaults(func=emulate_cli.run)
+
+    p = sub.add_parser("fuzz", help="a property-based campaign: backends, emulator or RTL")
+    fuzz_cli.add_arguments(p)
+    p.set_defaults(func=fuzz_cli.run)
 
     p = sub.add_parser("sweep", help="a verification sweep from a TOML spec (serial or mpiexec)")
     sweep_cli.add_arguments(p)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 from pathlib import Path
 
@@ -13,7 +14,8 @@ from rich.table import Table
 
 from . import sim
 
-__all__ = ["add_arguments", "results_table", "run_rtl", "speed_lines", "summary"]
+__all__ = ["add_arguments", "coverage_report", "results_table", "run_rtl", "speed_lines",
+           "summary"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -71,7 +73,48 @@ def summary(results: list[sim.SuiteResult]) -> list[dict]:
         "failures": [{"test": f.test, "message": f.message, "replay": f.replay}
                      for f in r.failures],
         "per_test": r.per_test,
+        "coverage": _coverage_of(r),
     } for r in results]
+
+
+def _coverage_of(r: sim.SuiteResult) -> dict | None:
+    """The functional coverage a run wrote (``coverage.json`` in its run directory), if any."""
+    path = r.log.parent / "coverage.json" if r.log is not None else None
+    return json.loads(path.read_text()) if path is not None and path.is_file() else None
+
+
+def coverage_report(results: list[sim.SuiteResult], console: Console
+                    ) -> tuple[bool, dict | None]:
+    """Merge the functional coverage the runs wrote (``coverage.json``), print hits per bin.
+
+    Returns
+    -------
+    ok : bool
+        False when a bin of ``testbench.coverage.REQUIRED`` stayed empty (only checked when a
+        run wrote coverage).
+    merged : dict or None
+        ``{point: {bin: hits}}``, or None when no run wrote coverage.
+    """
+    from . import coverage
+
+    reports = [json.loads(p.read_text()) for r in results if r.log is not None
+               for p in [r.log.parent / "coverage.json"] if p.is_file()]
+    if not reports:
+        return True, None
+    merged = coverage.merge(reports)
+    table = Table(title="Functional coverage (hits per bin, all runs)", box=box.SIMPLE_HEAD,
+                  pad_edge=False)
+    table.add_column("cover point", no_wrap=True)
+    table.add_column("bins (hits)")
+    for name, bins in merged.items():
+        table.add_row(name, "  ".join(f"{b}={h}" if h else f"[red]{b}=0[/red]"
+                                      for b, h in bins.items()))
+    console.print(table)
+    empty = coverage.missing(merged)
+    if empty:
+        console.print(f"[red]coverage holes[/red] (required bins with no hit): "
+                      f"{', '.join(empty)}", soft_wrap=True)
+    return not empty, merged
 
 
 def run_rtl(args: argparse.Namespace, console: Console, out: Path, seed: int
@@ -105,6 +148,8 @@ def run_rtl(args: argparse.Namespace, console: Console, out: Path, seed: int
     junit = sim.merge_junit(results, out / "rtl-results.xml")
     console.print(f"RTL JUnit results: {junit}")
     ok = all(r.ok for r in results)
+    cov_ok, _ = coverage_report(results, console)
+    ok = ok and cov_ok
     for r in results:
         for f in r.failures:
             first = f.message.splitlines()[0] if f.message else ""

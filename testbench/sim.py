@@ -68,6 +68,9 @@ class Suite:
         Top-level parameters.
     core : CoreShape or None
         The sc_dense shape, for dense suites.
+    build_flags : dict or None
+        Per simulator, build flags that replace the default ``_BUILD_FLAGS`` (e.g. the cycle
+        suites keep Verilator's ``--public-flat-rw`` so that the RTL registers are visible).
     """
 
     name: str
@@ -77,6 +80,7 @@ class Suite:
     hdl: tuple[str, ...]
     parameters: Mapping[str, Any]
     core: CoreShape | None = None
+    build_flags: Mapping[str, tuple[str, ...]] | None = None
 
 
 def _dense(name: str, description: str, n_in: int, n_out: int, w: int, depth: int) -> Suite:
@@ -97,6 +101,33 @@ SUITES: dict[str, Suite] = {
     "dense_w8": _dense("dense_w8", "sc_dense N_IN=5 N_OUT=3 W=8", 5, 3, 8, 64),
     "dense_w1": _dense("dense_w1", "sc_dense N_IN=3 N_OUT=2 W=1", 3, 2, 1, 512),
 }
+SUITES["uvm"] = dataclasses.replace(
+    _dense("uvm", "pyuvm env on sc_dense N_IN=5 N_OUT=3 W=8: directed and seeded random "
+           "sequences, scoreboard, functional coverage", 5, 3, 8, 64),
+    test_module="testbench.tests.test_uvm")
+SUITES["fuzz"] = dataclasses.replace(
+    _dense("fuzz", "hypothesis @given in the simulator (cocotb.task.bridge/resume), DUT reset "
+           "per example, on sc_dense N_IN=5 N_OUT=3 W=8", 5, 3, 8, 64),
+    test_module="testbench.tests.test_hypothesis")
+
+
+def _cycle(name: str, n_in: int, n_out: int, w: int) -> Suite:
+    core = CoreShape(n_in=n_in, n_out=n_out, w=w, depth=4)
+    params = {"N_IN": n_in, "N_OUT": n_out, "W": w, "DEPTH": 4, "WMEM_FILE": f'"{WMEM_FILE}"'}
+    # Small cores: every RTL net public on Verilator costs little here and exposes the registers.
+    flags = {"verilator": ("--public-flat-rw", "-O1", "--x-assign", "fast", "--x-initial", "fast"),
+             "icarus": ()}
+    return Suite(name, f"emulator cycle-exact to sc_dense N_IN={n_in} N_OUT={n_out} W={w} "
+                 "(ports and registers every cycle, random stalls)", "sc_dense_harness",
+                 "testbench.tests.test_cycle", ("sc_dense_harness.v",), params, core, flags)
+
+
+SUITES.update({
+    "cycle": _cycle("cycle", 3, 2, 64),
+    "cycle_w8": _cycle("cycle_w8", 5, 3, 8),
+    "cycle_w1": _cycle("cycle_w1", 2, 3, 1),
+    "cycle_w13": _cycle("cycle_w13", 1, 1, 13),
+})
 
 
 def get_suite(name: str) -> Suite:
@@ -217,10 +248,17 @@ def _replay(suite: str, sim: str, backend: str, seed: int, scale: float, test: s
     return shlex.join(cmd + ["--waves"])
 
 
+def _flags(suite: Suite, sim: str) -> list[str]:
+    """Build flags of ``suite`` on ``sim``: its own override, else the defaults."""
+    if suite.build_flags is not None and sim in suite.build_flags:
+        return list(suite.build_flags[sim])
+    return list(_BUILD_FLAGS.get(sim, []))
+
+
 def _build_key(suite: Suite, sim: str, sources: Sequence[Path], waves: bool) -> str:
     h = hashlib.sha256()
     h.update(json.dumps([suite.toplevel, dict(suite.parameters), sim, waves, TIMESCALE,
-                         _BUILD_FLAGS.get(sim, [])], sort_keys=True).encode())
+                         _flags(suite, sim)], sort_keys=True).encode())
     for src in sources:
         h.update(str(src.name).encode())
         h.update(src.read_bytes())
@@ -312,7 +350,7 @@ def run_suite(
         "suite": suite, "sim": sim, "toplevel": spec.toplevel, "test_module": spec.test_module,
         "parameters": dict(spec.parameters), "sources": [str(s) for s in sources + vlt],
         "build_dir": str(build_dir), "key": key, "run_dir": str(run_dir), "junit": str(junit),
-        "waves": waves, "test": test, "seed": seed,
+        "waves": waves, "test": test, "seed": seed, "build_args": _flags(spec, sim),
         "env": {
             "SCTB_BACKEND": backend, "SCTB_SEED": str(seed), "SCTB_SCALE": str(scale),
             "SCTB_SIM": sim, "SCTB_STATS": str(stats), "SCTB_DUMP_DIR": str(run_dir),
@@ -422,7 +460,7 @@ def _worker(job: dict) -> int:
         if build_dir.exists():
             shutil.rmtree(build_dir)
         build_dir.mkdir(parents=True)
-        args = list(_BUILD_FLAGS[job["sim"]])
+        args = list(job.get("build_args", _BUILD_FLAGS[job["sim"]]))
         try:
             runner.build(
                 sources=job["sources"] if job["sim"] == "verilator"

@@ -1,0 +1,85 @@
+"""Hypothesis in the simulator: @given runs in a cocotb.task.bridge thread, the DUT is reset and
+driven per example through cocotb.task.resume; the shrunk failure is saved with replay commands."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+import cocotb
+import numpy as np
+
+from .. import coverage
+from ..bfm import DenseBfm, wmem_path
+from ..fuzz import expected_counts, load_txn, replay_command, run_campaign
+from ..model import DenseTxn, tiles
+from .common import record, settings
+
+
+def _bfm(dut, name: str) -> DenseBfm:
+    if settings.core is None:
+        raise RuntimeError("SCTB_CORE is not set: run the fuzz suite through testbench.sim")
+    return DenseBfm(dut, settings.core, settings.pyrng(name), wmem_path())
+
+
+async def _run(bfm: DenseBfm, txn: DenseTxn, drive: dict) -> np.ndarray:
+    """Reset the DUT, then run ``txn`` tile by tile; int64 ``(n_out,)`` summed counts."""
+    await bfm.start()
+    got = np.zeros(txn.n_out, dtype=np.int64)
+    for tile in tiles(txn, bfm.core):
+        counts = await bfm.tile(tile, txn.length, source=drive.get("source", "buffer"),
+                                gap=drive.get("gap", 0.0),
+                                backpressure=drive.get("backpressure", 0.0))
+        got[tile.o0 : tile.o0 + tile.n_out] += np.asarray(counts[: tile.n_out], dtype=np.int64)
+    return got
+
+
+@cocotb.test()
+async def hypothesis_dense(dut):
+    """``@given(dense_txns)`` against the golden model; ``SCTB_REPLAY`` runs one saved example."""
+    bfm = _bfm(dut, "hypothesis_dense")
+    env = os.environ
+    out = settings.dump_dir
+    replay = env.get("SCTB_REPLAY")
+    if replay:
+        txn, drive = load_txn(replay)
+        with record("hypothesis_dense", transactions=1, bit_products=txn.bit_products):
+            got = await _run(bfm, txn, drive)
+            expected = expected_counts(txn, settings.backend)
+            assert (got == expected).all(), (
+                f"replay of {replay}: counts differ: expected {expected.tolist()}, got "
+                f"{got.tolist()}\n{txn.describe()}")
+        return
+    execute = cocotb.task.resume(lambda txn, drive: _run(bfm, txn, drive))
+    campaign = cocotb.task.bridge(run_campaign)
+    time_budget = float(env["SCTB_FUZZ_TIME"]) if env.get("SCTB_FUZZ_TIME") else None
+    max_examples = (int(env["SCTB_FUZZ_EXAMPLES"]) if env.get("SCTB_FUZZ_EXAMPLES")
+                    else settings.count(40))
+    t0 = time.perf_counter()
+    with record("hypothesis_dense") as entry:
+        result = await campaign(
+            execute, core=settings.core, seed=settings.seed, max_examples=max_examples,
+            time_budget=time_budget, database=env.get("SCTB_FUZZ_DB") or None, out_dir=out,
+            backend=settings.backend, max_length=int(env.get("SCTB_FUZZ_MAX_LENGTH", "600")))
+        entry["transactions"] = result.examples
+        entry["bit_products"] = result.bit_products
+    coverage.export_json(out / "coverage.json")
+    info = result.to_json()
+    info["seconds"] = time.perf_counter() - t0
+    if result.failed:
+        info["replay"] = {
+            settings.sim: replay_command(result.minimal.resolve(), "rtl", settings.sim),
+            "emu": replay_command(result.minimal.resolve(), "emu"),
+        }
+    (out / "fuzz-result.json").write_text(json.dumps(info, indent=1))
+    if result.failed:
+        lines = [(f"hypothesis found a failing transaction after {result.examples} examples "
+                 f"(shrunk): {result.message}"), result.txn.describe(),
+                 f"saved: {result.minimal.resolve()}",
+                 f"replay: {info['replay'][settings.sim]}",
+                 f"replay on the emulator: {info['replay']['emu']}"]
+        for line in lines[-3:]:
+            print(line, flush=True)
+        raise AssertionError("\n".join(lines))
+    dut._log.info(f"hypothesis: {result.examples} examples passed in {info['seconds']:.1f} s")
