@@ -1,6 +1,7 @@
 """Cycle-level emulator of the SC datapath, cycle-exact to the RTL (docs/microarchitecture.md)."""
 
 from ._blocks import ScDense, ScLfsr16, ScPopcount, ScSng, lfsr_states
+from ._neuron import ScDotToCurrent, ScLif
 from ._perf import emulate_layer
 from ._sim import (
     DenseTransaction,
@@ -18,7 +19,9 @@ __all__ = [
     "DenseTransaction",
     "ResultSink",
     "ScDense",
+    "ScDotToCurrent",
     "ScLfsr16",
+    "ScLif",
     "ScPopcount",
     "ScSng",
     "Simulator",

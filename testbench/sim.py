@@ -127,7 +127,18 @@ SUITES.update({
     "cycle_w8": _cycle("cycle_w8", 5, 3, 8),
     "cycle_w1": _cycle("cycle_w1", 2, 3, 1),
     "cycle_w13": _cycle("cycle_w13", 1, 1, 13),
+    # The exact cores of the dense suites (dense_w8 is cycle_w8's): every configuration the RTL
+    # suites run is also checked cycle for cycle.
+    "cycle_dense": _cycle("cycle_dense", 16, 8, 64),
+    "cycle_dense_w1": _cycle("cycle_dense_w1", 3, 2, 1),
 })
+
+SUITES["neuron"] = Suite(
+    "neuron", "sc_dot_to_current and sc_lif (N=4): directed edge cases, random batches, "
+    "counts -> spikes chain", "sc_neuron_top", "testbench.tests.test_neuron",
+    ("sc_neuron_top.v",), {"N": 4}, None,
+    {"verilator": ("--public-flat-rw", "-O1", "--x-assign", "fast", "--x-initial", "fast"),
+     "icarus": ()})
 
 
 def get_suite(name: str) -> Suite:

@@ -1,0 +1,97 @@
+"""The bit-true Q8.8 neuron in JAX (int64 in a thread-local x64 scope), bit-identical to NumPy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+
+from ._jax_backend import x64_scope
+from ._neuron import (
+    Q88_MAX,
+    Q88_MIN,
+    LifParams,
+    LifState,
+    _check_int_array,
+    check_current_args,
+    check_params,
+    check_state,
+)
+
+__all__ = ["jax_dot_to_current", "jax_lif_run", "jax_lif_step"]
+
+
+@jax.jit
+def _current_kernel(c: jax.Array, n_in: jax.Array, y_min: jax.Array, y_max: jax.Array) -> jax.Array:
+    return y_min + jnp.floor_divide((y_max - y_min) * c, n_in)
+
+
+def _step(p: jax.Array, v: jax.Array, ref: jax.Array, cur: jax.Array,
+          nz: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
+    v_rest, v_reset, v_th, leak, gain, refractory = p
+    d_leak = jnp.right_shift((v_rest - v) * leak, 8)   # arithmetic shift on int64: floor
+    d_in = jnp.right_shift(cur * gain, 8)
+    v_new = jnp.clip(v + d_leak + d_in + nz, Q88_MIN, Q88_MAX)
+    hold = ref > 0
+    spikes = (v_new >= v_th) & ~hold
+    v_out = jnp.where(hold | spikes, v_reset, v_new)
+    ref_out = jnp.where(hold, ref - 1, jnp.where(spikes, refractory, 0))
+    return v_out, ref_out, spikes
+
+
+@jax.jit
+def _run_kernel(p: jax.Array, v: jax.Array, ref: jax.Array, cur: jax.Array,
+                nz: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array, jax.Array]:
+    def body(carry: tuple[jax.Array, jax.Array], xs: tuple[jax.Array, jax.Array]) -> Any:
+        v, ref = carry
+        v, ref, s = _step(p, v, ref, *xs)
+        return (v, ref), (s, v)
+
+    (v, ref), (spikes, trace) = lax.scan(body, (v, ref), (cur, nz))
+    return v, ref, spikes, trace
+
+
+def _params_array(params: LifParams) -> jax.Array:
+    return jnp.asarray(np.array(params, dtype=np.int64))
+
+
+def jax_dot_to_current(counts: Any, n_in: Any, y_min: Any, y_max: Any) -> np.ndarray:
+    """JAX twin of :func:`golden.dot_to_current` (same checks, same int16 result)."""
+    c, n_in, y_min, y_max = check_current_args(counts, n_in, y_min, y_max)
+    with x64_scope():
+        out = _current_kernel(jnp.asarray(c), jnp.int64(n_in), jnp.int64(y_min), jnp.int64(y_max))
+        return np.asarray(out).astype(np.int16)
+
+
+def jax_lif_run(
+    state: LifState, currents: Any, params: LifParams, noise: Any = None
+) -> tuple[LifState, np.ndarray, np.ndarray]:
+    """JAX twin of :func:`golden.lif_run` (``lax.scan`` over steps; same checks and results)."""
+    params = check_params(params)
+    v, ref = check_state(state)
+    cur = np.asarray(currents)
+    if cur.ndim != 2:
+        raise ValueError(f"currents must be 2-D (T, n), got shape {cur.shape}")
+    cur = _check_int_array(cur, "currents", Q88_MIN, Q88_MAX, (cur.shape[0], v.shape[0]))
+    nz = (np.zeros_like(cur) if noise is None
+          else _check_int_array(noise, "noise", Q88_MIN, Q88_MAX, cur.shape))
+    with x64_scope():
+        v2, ref2, spikes, trace = _run_kernel(
+            _params_array(params), jnp.asarray(v), jnp.asarray(ref), jnp.asarray(cur),
+            jnp.asarray(nz))
+        return (LifState(np.asarray(v2).astype(np.int16), np.asarray(ref2).astype(np.int32)),
+                np.asarray(spikes).astype(bool), np.asarray(trace).astype(np.int16))
+
+
+def jax_lif_step(
+    state: LifState, current: Any, params: LifParams, noise: Any = None
+) -> tuple[LifState, np.ndarray]:
+    """JAX twin of :func:`golden.lif_step`."""
+    v, _ = check_state(state)
+    cur = _check_int_array(current, "current", Q88_MIN, Q88_MAX, v.shape)
+    nz = None if noise is None else _check_int_array(noise, "noise", Q88_MIN, Q88_MAX, v.shape)
+    new, spikes, _ = jax_lif_run(state, cur[None], params, None if nz is None else nz[None])
+    return new, spikes[0]
