@@ -16,7 +16,7 @@ import numpy as np
 import golden
 
 from . import perf, sim
-from .model import CoreShape, buffer_image, predict_counts, random_txn
+from .model import CoreShape, predict_counts, random_txn
 
 __all__ = ["EmuSpeed", "measure_emu_speed", "run_selftest_icarus"]
 
@@ -100,21 +100,6 @@ def _ratio(a: float, b: float | None) -> float | None:
     return round(a / b, 3) if b else None
 
 
-def _write_stimulus(run: Path, core: CoreShape, txns: list, backend: golden.Backend) -> None:
-    """The selftest's input files (the format testbench/perf.py writes)."""
-    run.mkdir(parents=True, exist_ok=True)
-    (run / "selftest_cfg.hex").write_text(
-        "".join(f"{(t.length << 16) | (t.seed & 0xFFFF):x}\n" for t in txns))
-    (run / "selftest_thr.hex").write_text(
-        "".join(f"{int(x):x}\n" for t in txns for x in t.thresholds))
-    (run / "selftest_exp.hex").write_text(
-        "".join(f"{int(c):x}\n" for t in txns for c in predict_counts(t, backend)))
-    name = "selftest_w.bin" if core.w % 8 == 0 else "selftest_w.hex"
-    with open(run / name, "wb") as f:
-        f.writelines(buffer_image(t.weights, t.length, core.w, 0, core.beats(t.length))
-                     for t in txns)
-
-
 def run_selftest_icarus(core: CoreShape, txns: list, out_dir: Path,
                         backend: golden.Backend) -> tuple[float, int]:
     """Compile (cached) and run sc_dense_selftest on Icarus; return (wall seconds, cycles).
@@ -141,7 +126,7 @@ def run_selftest_icarus(core: CoreShape, txns: list, out_dir: Path,
     if proc.returncode != 0:
         raise RuntimeError(f"icarus selftest compile failed:\n{proc.stdout}{proc.stderr}")
     run = out_dir / "run" / f"selftest-icarus-{tag}"
-    _write_stimulus(run, core, txns, backend)
+    perf.write_selftest_stimulus(run, core, txns, backend)
     t0 = time.perf_counter()
     proc = subprocess.run([vvp, "-n", str(binary)], cwd=run, capture_output=True, text=True,
                           check=False)

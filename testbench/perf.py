@@ -18,7 +18,7 @@ import golden
 from . import sim
 from .model import CoreShape, buffer_image, predict_counts, random_txn
 
-__all__ = ["OverheadResult", "measure_overhead", "run_selftest"]
+__all__ = ["OverheadResult", "measure_overhead", "run_selftest", "write_selftest_stimulus"]
 
 
 @dataclasses.dataclass
@@ -57,6 +57,23 @@ class OverheadResult:
         return (self.cocotb_seconds - self.predict_seconds) / self.hdl_seconds
 
 
+def write_selftest_stimulus(run: Path, core: CoreShape, txns: list,
+                            backend: golden.Backend) -> None:
+    """The input files of ``sc_dense_selftest.v`` in ``run``: cfg, thresholds, expected counts
+    and the weight buffer image of every transaction."""
+    run.mkdir(parents=True, exist_ok=True)
+    (run / "selftest_cfg.hex").write_text(
+        "".join(f"{(t.length << 16) | (t.seed & 0xFFFF):x}\n" for t in txns))
+    (run / "selftest_thr.hex").write_text(
+        "".join(f"{int(x):x}\n" for t in txns for x in t.thresholds))
+    (run / "selftest_exp.hex").write_text(
+        "".join(f"{int(c):x}\n" for t in txns for c in predict_counts(t, backend)))
+    name = "selftest_w.bin" if core.w % 8 == 0 else "selftest_w.hex"
+    with open(run / name, "wb") as f:
+        f.writelines(buffer_image(t.weights, t.length, core.w, 0, core.beats(t.length))
+                     for t in txns)
+
+
 def run_selftest(core: CoreShape, txns: list, out_dir: Path, backend: golden.Backend,
                  jobs: int = 2) -> tuple[float, int]:
     """Build (cached) and run sc_dense_selftest on ``txns``; return (wall seconds, cycles).
@@ -89,17 +106,7 @@ def run_selftest(core: CoreShape, txns: list, out_dir: Path, backend: golden.Bac
             raise RuntimeError(
                 f"selftest build failed:\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}")
     run = out_dir / "run" / f"selftest-{len(lengths)}-{k}"
-    run.mkdir(parents=True, exist_ok=True)
-    (run / "selftest_cfg.hex").write_text(
-        "".join(f"{(t.length << 16) | (t.seed & 0xFFFF):x}\n" for t in txns))
-    (run / "selftest_thr.hex").write_text(
-        "".join(f"{int(x):x}\n" for t in txns for x in t.thresholds))
-    (run / "selftest_exp.hex").write_text(
-        "".join(f"{int(c):x}\n" for t in txns for c in predict_counts(t, backend)))
-    name = "selftest_w.bin" if core.w % 8 == 0 else "selftest_w.hex"
-    with open(run / name, "wb") as f:
-        f.writelines(buffer_image(t.weights, t.length, core.w, 0, core.beats(t.length))
-                     for t in txns)
+    write_selftest_stimulus(run, core, txns, backend)
     t0 = time.perf_counter()
     proc = subprocess.run([str(binary)], cwd=run, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - t0
