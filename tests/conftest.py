@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 import golden
+from tests.support import backend_or_skip
 
 settings.register_profile(
     "ci", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -44,10 +45,4 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 def backend(backend_name: str) -> golden.Backend:
     """One golden backend; skipped with its reason where it cannot run here, unless it is named
     in ``SCTB_REQUIRE_BACKENDS`` (then its absence fails: ``make test`` requires what it built)."""
-    reason = golden.backend_status()[backend_name]
-    required = {n.strip() for n in os.environ.get("SCTB_REQUIRE_BACKENDS", "").split(",")}
-    if reason is not None and backend_name in required:
-        pytest.fail(f"backend {backend_name!r} is required (SCTB_REQUIRE_BACKENDS): {reason}")
-    if reason is not None:
-        pytest.skip(f"backend {backend_name!r} unavailable: {reason}")
-    return golden.get_backend(backend_name)
+    return backend_or_skip(backend_name)

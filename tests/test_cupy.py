@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import types
@@ -14,6 +13,7 @@ import golden
 from golden import _cupy_backend as cub
 from golden import _lfsr
 from tests.naive import naive_step
+from tests.support import backend_or_skip
 
 FLOOR = golden.NumpyBackend()
 ONES = 2**64 - 1
@@ -150,13 +150,7 @@ def test_shared_checks_fail_like_the_floor(name: str, op: str, args, kwargs) -> 
 
 @pytest.fixture(scope="module")
 def cu() -> golden.Backend:
-    reason = golden.backend_status()["cupy"]
-    if reason is not None:
-        required = {n.strip() for n in os.environ.get("SCTB_REQUIRE_BACKENDS", "").split(",")}
-        if "cupy" in required:
-            pytest.fail(f"backend 'cupy' is required (SCTB_REQUIRE_BACKENDS): {reason}")
-        pytest.skip(f"backend 'cupy' unavailable: {reason}")
-    return golden.get_backend("cupy")
+    return backend_or_skip("cupy")
 
 
 class TestOnGpu:

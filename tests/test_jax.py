@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import threading
 
 import numpy as np
 import pytest
 
 import golden
+from tests.support import backend_or_skip, module_or_skip
 
-jax = pytest.importorskip("jax")
-jxb = pytest.importorskip("golden._jax_backend")
+jax = module_or_skip("jax", "jax")
+jxb = module_or_skip("golden._jax_backend", "jax")
 jnp = jax.numpy
 
 FLOOR = golden.NumpyBackend()
@@ -20,13 +20,7 @@ ONES = 2**64 - 1
 
 @pytest.fixture(scope="module")
 def jx() -> golden.Backend:
-    reason = golden.backend_status()["jax"]
-    if reason is not None:
-        required = {n.strip() for n in os.environ.get("SCTB_REQUIRE_BACKENDS", "").split(",")}
-        if "jax" in required:
-            pytest.fail(f"backend 'jax' is required (SCTB_REQUIRE_BACKENDS): {reason}")
-        pytest.skip(f"backend 'jax' unavailable: {reason}")
-    return golden.get_backend("jax")
+    return backend_or_skip("jax")
 
 
 def _every_op(jx) -> None:

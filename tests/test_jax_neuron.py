@@ -7,10 +7,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-jax = pytest.importorskip("jax")
-import jax.numpy as jnp
+from tests.support import module_or_skip
 
-import golden
+jax = module_or_skip("jax", "jax")
+import jax.numpy as jnp  # noqa: E402
+
+import golden  # noqa: E402
 from golden import LifParams, LifState
 from golden import _neuron_jax as nj
 from golden import jax_neuron as jn

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 
 import golden
 from tests.naive import naive_pack, naive_step, naive_stream_bits
+from tests.support import backend_or_skip, module_or_skip
 
-numba = pytest.importorskip("numba")
-nbk = pytest.importorskip("golden._numba_backend")
+numba = module_or_skip("numba", "numba")
+nbk = module_or_skip("golden._numba_backend", "numba")
 
 FLOOR = golden.NumpyBackend()
 ONES = 2**64 - 1
@@ -19,13 +18,7 @@ ONES = 2**64 - 1
 
 @pytest.fixture(scope="module")
 def nb() -> golden.Backend:
-    reason = golden.backend_status()["numba"]
-    if reason is not None:
-        required = {n.strip() for n in os.environ.get("SCTB_REQUIRE_BACKENDS", "").split(",")}
-        if "numba" in required:
-            pytest.fail(f"backend 'numba' is required (SCTB_REQUIRE_BACKENDS): {reason}")
-        pytest.skip(f"backend 'numba' unavailable: {reason}")
-    return golden.get_backend("numba")
+    return backend_or_skip("numba")
 
 
 def test_byte_tables_follow_the_lfsr() -> None:
