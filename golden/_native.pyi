@@ -93,3 +93,47 @@ def pack_bits(bits: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint64]:
 
 def unpack_bits(words: npt.NDArray[np.uint64], length: int) -> npt.NDArray[np.uint8]:
     """uint8 ``(rows, length)`` of 0/1 from uint64 ``(rows, ceil(length/64))``."""
+
+# -- the bit-true Q8.8 neuron (docs/contract.md section 9; rust/src/neuron.rs) -----------------
+# ``params`` is ``(v_rest, v_reset, v_th, leak, gain, refractory)`` as raw ints (a
+# ``golden.LifParams`` is such a tuple); ``leak > 256`` raises ValueError, a value outside its
+# Rust type (int16, uint16) OverflowError. ``golden._neuron_rust`` validates and normalises first.
+#: Neuron-steps (``T * n``) from which ``lif_run`` splits the neurons across threads.
+LIF_PARALLEL_MIN_NEURON_STEPS: int
+
+def dot_to_current(
+    counts: npt.NDArray[np.int64], n_in: int, y_min: int, y_max: int
+) -> npt.NDArray[np.int16]:
+    """int16, the shape of ``counts``: ``y_min + floor((y_max - y_min) * count / n_in)``.
+
+    ValueError for ``n_in`` outside ``[1, 2**31 - 1]`` or a count outside ``[0, n_in]``.
+    """
+
+def lif_step(
+    v: npt.NDArray[np.int16],
+    refc: npt.NDArray[np.uint16],
+    current: npt.NDArray[np.int16],
+    params: tuple[int, int, int, int, int, int],
+    noise: npt.NDArray[np.int16] | None = None,
+    *,
+    popcount: str | None = None,
+) -> tuple[npt.NDArray[np.int16], npt.NDArray[np.uint16], npt.NDArray[np.bool_]]:
+    """One LIF step of ``n`` neurons: new ``(v (n,), ref (n,), spikes (n,))``; inputs untouched."""
+
+def lif_run(
+    v: npt.NDArray[np.int16],
+    refc: npt.NDArray[np.uint16],
+    currents: npt.NDArray[np.int16],
+    params: tuple[int, int, int, int, int, int],
+    noise: npt.NDArray[np.int16] | None = None,
+    *,
+    threads: int = 0,
+    popcount: str | None = None,
+) -> tuple[
+    npt.NDArray[np.int16], npt.NDArray[np.uint16], npt.NDArray[np.bool_], npt.NDArray[np.int16]
+]:
+    """``T`` LIF steps of ``n`` neurons: ``(v (n,), ref (n,), spikes (T, n), v_trace (T, n))``.
+
+    ``currents`` and ``noise`` are ``(T, n)``; the neurons are split over ``threads`` from
+    ``LIF_PARALLEL_MIN_NEURON_STEPS`` neuron-steps (the result never depends on it).
+    """

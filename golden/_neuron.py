@@ -195,6 +195,51 @@ def check_state(state: Any) -> tuple[np.ndarray, np.ndarray]:
     return v, ref
 
 
+def check_step_args(
+    state: Any, current: Any, params: Any, noise: Any
+) -> tuple[LifParams, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """Checks of :func:`lif_step`, in order: ``params``, ``state``, ``current``, ``noise``.
+
+    Returns
+    -------
+    params : LifParams
+    v, ref, current : numpy.ndarray
+        int64 ``(n,)``.
+    noise : numpy.ndarray or None
+        int64 ``(n,)``, ``None`` when absent.
+    """
+    params = check_params(params)
+    v, ref = check_state(state)
+    cur = _check_int_array(current, "current", Q88_MIN, Q88_MAX, v.shape)
+    nz = None if noise is None else _check_int_array(noise, "noise", Q88_MIN, Q88_MAX, v.shape)
+    return params, v, ref, cur, nz
+
+
+def check_run_args(
+    state: Any, currents: Any, params: Any, noise: Any
+) -> tuple[LifParams, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """Checks of :func:`lif_run`, in order: ``params``, ``state``, ``currents``, ``noise``.
+
+    Returns
+    -------
+    params : LifParams
+    v, ref : numpy.ndarray
+        int64 ``(n,)``.
+    currents : numpy.ndarray
+        int64 ``(T, n)``.
+    noise : numpy.ndarray or None
+        int64 ``(T, n)``, ``None`` when absent.
+    """
+    params = check_params(params)
+    v, ref = check_state(state)
+    cur = np.asarray(currents)
+    if cur.ndim != 2:
+        raise ValueError(f"currents must be 2-D (T, n), got shape {cur.shape}")
+    cur = _check_int_array(cur, "currents", Q88_MIN, Q88_MAX, (cur.shape[0], v.shape[0]))
+    nz = None if noise is None else _check_int_array(noise, "noise", Q88_MIN, Q88_MAX, cur.shape)
+    return params, v, ref, cur, nz
+
+
 def lif_init(n: Any, params: LifParams) -> LifState:
     """``n`` neurons at ``v_rest``, not refractory."""
     n = check_length(n, "n")
@@ -237,12 +282,8 @@ def lif_step(
     spikes : numpy.ndarray
         bool ``(n,)``.
     """
-    params = check_params(params)
-    v, ref = check_state(state)
-    cur = _check_int_array(current, "current", Q88_MIN, Q88_MAX, v.shape)
-    nz = (np.zeros_like(v) if noise is None
-          else _check_int_array(noise, "noise", Q88_MIN, Q88_MAX, v.shape))
-    v, ref, spikes = _step(v, ref, cur, nz, params)
+    params, v, ref, cur, nz = check_step_args(state, current, params, noise)
+    v, ref, spikes = _step(v, ref, cur, np.zeros_like(v) if nz is None else nz, params)
     return LifState(v.astype(np.int16), ref.astype(np.int32)), spikes
 
 
@@ -270,14 +311,9 @@ def lif_run(
     v_trace : numpy.ndarray
         int16 ``(T, n)``: the membrane after each step (``v_reset`` where it spiked).
     """
-    params = check_params(params)
-    v, ref = check_state(state)
-    cur = np.asarray(currents)
-    if cur.ndim != 2:
-        raise ValueError(f"currents must be 2-D (T, n), got shape {cur.shape}")
-    cur = _check_int_array(cur, "currents", Q88_MIN, Q88_MAX, (cur.shape[0], v.shape[0]))
-    nz = (np.zeros_like(cur) if noise is None
-          else _check_int_array(noise, "noise", Q88_MIN, Q88_MAX, cur.shape))
+    params, v, ref, cur, nz = check_run_args(state, currents, params, noise)
+    if nz is None:
+        nz = np.zeros_like(cur)
     spikes = np.zeros(cur.shape, dtype=bool)
     trace = np.zeros(cur.shape, dtype=np.int16)
     for t in range(cur.shape[0]):

@@ -15,10 +15,9 @@ from ._neuron import (
     Q88_MIN,
     LifParams,
     LifState,
-    _check_int_array,
     check_current_args,
-    check_params,
-    check_state,
+    check_run_args,
+    check_step_args,
 )
 
 __all__ = ["jax_dot_to_current", "jax_lif_run", "jax_lif_step"]
@@ -70,14 +69,9 @@ def jax_lif_run(
     state: LifState, currents: Any, params: LifParams, noise: Any = None
 ) -> tuple[LifState, np.ndarray, np.ndarray]:
     """JAX twin of :func:`golden.lif_run` (``lax.scan`` over steps; same checks and results)."""
-    params = check_params(params)
-    v, ref = check_state(state)
-    cur = np.asarray(currents)
-    if cur.ndim != 2:
-        raise ValueError(f"currents must be 2-D (T, n), got shape {cur.shape}")
-    cur = _check_int_array(cur, "currents", Q88_MIN, Q88_MAX, (cur.shape[0], v.shape[0]))
-    nz = (np.zeros_like(cur) if noise is None
-          else _check_int_array(noise, "noise", Q88_MIN, Q88_MAX, cur.shape))
+    params, v, ref, cur, nz = check_run_args(state, currents, params, noise)
+    if nz is None:
+        nz = np.zeros_like(cur)
     with x64_scope():
         v2, ref2, spikes, trace = _run_kernel(
             _params_array(params), jnp.asarray(v), jnp.asarray(ref), jnp.asarray(cur),
@@ -90,8 +84,6 @@ def jax_lif_step(
     state: LifState, current: Any, params: LifParams, noise: Any = None
 ) -> tuple[LifState, np.ndarray]:
     """JAX twin of :func:`golden.lif_step`."""
-    v, _ = check_state(state)
-    cur = _check_int_array(current, "current", Q88_MIN, Q88_MAX, v.shape)
-    nz = None if noise is None else _check_int_array(noise, "noise", Q88_MIN, Q88_MAX, v.shape)
+    params, _, _, cur, nz = check_step_args(state, current, params, noise)
     new, spikes, _ = jax_lif_run(state, cur[None], params, None if nz is None else nz[None])
     return new, spikes[0]

@@ -41,8 +41,11 @@ KERNEL_PATHS = ("scalar", "avx2", "avx512")
 _NATIVE_SYMBOLS = (
     "and_popcount",
     "default_kernel_path",
+    "dot_to_current",
     "encode_inputs",
     "kernel_paths",
+    "lif_run",
+    "lif_step",
     "pack_bits",
     "popcount_total",
     "sc_counts",

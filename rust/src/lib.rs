@@ -6,10 +6,12 @@
 //! * [`popcount`]: popcount / AND-popcount on the scalar, AVX2 and AVX-512 paths;
 //! * [`sc`]: `sc_counts`, threaded across output rows;
 //! * [`ops`]: AND, XNOR, NOT, MUX, pack and unpack of packed streams;
+//! * [`neuron`]: the bit-true signed Q8.8 neuron (count to current, LIF), section 9;
 //! * [`simd`]: the kernel path, chosen at run time from CPU features.
 
 pub mod encode;
 pub mod lfsr;
+pub mod neuron;
 pub mod ops;
 pub mod popcount;
 pub mod sc;

@@ -15,6 +15,7 @@ use pyo3::prelude::*;
 
 use crate::encode::n_words;
 use crate::lfsr;
+use crate::neuron::{self, LifParams};
 use crate::ops;
 use crate::popcount;
 use crate::sc::{self, Threads};
@@ -403,6 +404,167 @@ fn unpack_bits<'py>(
         .into_pyarray(py))
 }
 
+/// `(v_rest, v_reset, v_th, leak, gain, refractory)` as checked [`LifParams`].
+type ParamsTuple = (i16, i16, i16, u16, i16, u16);
+
+fn lif_params(p: ParamsTuple) -> PyResult<LifParams> {
+    let (v_rest, v_reset, v_th, leak, gain, refractory) = p;
+    let params = LifParams {
+        v_rest,
+        v_reset,
+        v_th,
+        leak,
+        gain,
+        refractory,
+    };
+    params.check().map_err(PyValueError::new_err)?;
+    Ok(params)
+}
+
+/// `Ok` when `shape` is `want`, else a `ValueError` naming the argument and both shapes.
+fn check_len(name: &str, shape: &[usize], want: &[usize]) -> PyResult<()> {
+    if shape != want {
+        return Err(PyValueError::new_err(format!(
+            "{name} must have shape {}, got {}",
+            py_shape(want),
+            py_shape(shape)
+        )));
+    }
+    Ok(())
+}
+
+/// Q8.8 current of every count: int16, the shape of `counts` (see `golden.dot_to_current`).
+#[pyfunction]
+fn dot_to_current<'py>(
+    py: Python<'py>,
+    counts: PyReadonlyArrayDyn<'py, i64>,
+    n_in: i64,
+    y_min: i16,
+    y_max: i16,
+) -> PyResult<Bound<'py, PyArrayDyn<i16>>> {
+    let shape = counts.shape().to_vec();
+    let c = contiguous(&counts, "counts")?;
+    let mut out = zeroed::<i16>(c.len())?;
+    py.detach(|| neuron::dot_to_current(c, n_in, y_min, y_max, &mut out))
+        .map_err(PyValueError::new_err)?;
+    Ok(dyn_array(py, &shape, out))
+}
+
+/// A LIF state `(v int16 (n,), ref uint16 (n,))` read from NumPy, copied for in-place updates.
+fn lif_state(
+    v: &PyReadonlyArray1<'_, i16>,
+    refc: &PyReadonlyArray1<'_, u16>,
+) -> PyResult<(Vec<i16>, Vec<u16>)> {
+    let n = v.shape()[0];
+    check_len("ref", refc.shape(), &[n])?;
+    Ok((
+        contiguous(v, "v")?.to_vec(),
+        contiguous(refc, "ref")?.to_vec(),
+    ))
+}
+
+/// One LIF step: `(v int16 (n,), ref uint16 (n,), spikes bool (n,))` (see `golden.lif_step`);
+/// `popcount` names the kernel path, as everywhere in this module.
+#[pyfunction]
+#[pyo3(signature = (v, refc, current, params, noise=None, *, popcount=None))]
+#[allow(clippy::type_complexity)]
+fn lif_step<'py>(
+    py: Python<'py>,
+    v: PyReadonlyArray1<'py, i16>,
+    refc: PyReadonlyArray1<'py, u16>,
+    current: PyReadonlyArray1<'py, i16>,
+    params: ParamsTuple,
+    noise: Option<PyReadonlyArray1<'py, i16>>,
+    popcount: Option<&str>,
+) -> PyResult<(
+    Bound<'py, PyArray1<i16>>,
+    Bound<'py, PyArray1<u16>>,
+    Bound<'py, PyArray1<bool>>,
+)> {
+    let lvl = level(popcount)?;
+    let p = lif_params(params)?;
+    let (mut v, mut r) = lif_state(&v, &refc)?;
+    let n = v.len();
+    check_len("current", current.shape(), &[n])?;
+    let cur = contiguous(&current, "current")?;
+    let nz = match &noise {
+        Some(z) => {
+            check_len("noise", z.shape(), &[n])?;
+            Some(contiguous(z, "noise")?)
+        }
+        None => None,
+    };
+    let mut spikes = zeroed::<bool>(n)?;
+    py.detach(|| neuron::lif_step(&mut v, &mut r, cur, nz, &p, &mut spikes, lvl));
+    Ok((
+        v.into_pyarray(py),
+        r.into_pyarray(py),
+        spikes.into_pyarray(py),
+    ))
+}
+
+/// `T` LIF steps: `(v int16 (n,), ref uint16 (n,), spikes bool (T, n), trace int16 (T, n))`
+/// (see `golden.lif_run`). Neurons are split over threads for large problems; `popcount`
+/// names the kernel path.
+#[pyfunction]
+#[pyo3(signature = (v, refc, currents, params, noise=None, *, threads=0, popcount=None))]
+#[allow(clippy::type_complexity, clippy::too_many_arguments)]
+fn lif_run<'py>(
+    py: Python<'py>,
+    v: PyReadonlyArray1<'py, i16>,
+    refc: PyReadonlyArray1<'py, u16>,
+    currents: PyReadonlyArray2<'py, i16>,
+    params: ParamsTuple,
+    noise: Option<PyReadonlyArray2<'py, i16>>,
+    threads: usize,
+    popcount: Option<&str>,
+) -> PyResult<(
+    Bound<'py, PyArray1<i16>>,
+    Bound<'py, PyArray1<u16>>,
+    Bound<'py, PyArray2<bool>>,
+    Bound<'py, PyArray2<i16>>,
+)> {
+    let lvl = level(popcount)?;
+    let p = lif_params(params)?;
+    let (mut v, mut r) = lif_state(&v, &refc)?;
+    let n = v.len();
+    let steps = currents.shape()[0];
+    check_len("currents", currents.shape(), &[steps, n])?;
+    let cur = contiguous(&currents, "currents")?;
+    let nz = match &noise {
+        Some(z) => {
+            check_len("noise", z.shape(), &[steps, n])?;
+            Some(contiguous(z, "noise")?)
+        }
+        None => None,
+    };
+    let cells = product(steps, n, "T * n")?;
+    let mut spikes = zeroed::<bool>(cells)?;
+    let mut trace = zeroed::<i16>(cells)?;
+    py.detach(|| {
+        neuron::lif_run(
+            &mut v,
+            &mut r,
+            cur,
+            nz,
+            &p,
+            steps,
+            &mut spikes,
+            &mut trace,
+            lvl,
+            Threads(threads),
+        )
+    });
+    let spikes = Array2::from_shape_vec((steps, n), spikes).expect("T * n spikes");
+    let trace = Array2::from_shape_vec((steps, n), trace).expect("T * n trace");
+    Ok((
+        v.into_pyarray(py),
+        r.into_pyarray(py),
+        spikes.into_pyarray(py),
+        trace.into_pyarray(py),
+    ))
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
@@ -426,5 +588,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(vec_mux, m)?)?;
     m.add_function(wrap_pyfunction!(pack_bits, m)?)?;
     m.add_function(wrap_pyfunction!(unpack_bits, m)?)?;
+    m.add("LIF_PARALLEL_MIN_NEURON_STEPS", neuron::PAR_MIN_NEURON_STEPS)?;
+    m.add_function(wrap_pyfunction!(dot_to_current, m)?)?;
+    m.add_function(wrap_pyfunction!(lif_step, m)?)?;
+    m.add_function(wrap_pyfunction!(lif_run, m)?)?;
     Ok(())
 }
