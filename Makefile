@@ -5,8 +5,9 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.sctb-setup
-EXTRAS := test,numba,jax,upstream,mpi,sim
+EXTRAS := test,numba,jax,upstream,mpi,sim,report
 SIMS := $(VENV)/.sctb-sims
+BROWSER := $(VENV)/.sctb-browser
 # One simulator build cache for every run (tests, regress, sweeps), outside git.
 IN_VENV := VIRTUAL_ENV=$(CURDIR)/$(VENV) PATH=$(CURDIR)/$(VENV)/bin:$$PATH SCTB_SIM_CACHE=$(CURDIR)/sctb-out/sim-cache
 OUT ?= sctb-out
@@ -30,15 +31,21 @@ $(SIMS): testbench/setup_sims.sh $(STAMP)
 	bash testbench/setup_sims.sh $(VENV)
 	touch $@
 
-setup: native $(SIMS)
+# Headless Chromium and its driver (Debian packages; needs root, see README) for the report test.
+$(BROWSER): testbench/setup_browser.sh $(STAMP)
+	bash testbench/setup_browser.sh $(VENV)
+	touch $@
+
+setup: native $(SIMS) $(BROWSER)
 
 cargo-test:
 	cargo test --release --manifest-path rust/Cargo.toml
 
 # pytest's exit status 5 (no test collected) is a failure here, never a pass. The backends this
-# set-up installs must run: their absence fails the cross-backend tests instead of skipping them.
+# set-up installs must run: their absence fails the cross-backend tests instead of skipping them,
+# and a missing Chromium fails the report's browser check.
 test: setup cargo-test
-	$(IN_VENV) SCTB_REQUIRE_BACKENDS=rust,numba,jax python -m pytest $(PYTEST_ARGS); rc=$$?; \
+	$(IN_VENV) SCTB_REQUIRE_BACKENDS=rust,numba,jax SCTB_REQUIRE_BROWSER=1 python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; exit $$rc
 
 regress: setup

@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
+import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from rich import box
@@ -14,8 +17,8 @@ from rich.table import Table
 
 from . import sim
 
-__all__ = ["add_arguments", "coverage_report", "results_table", "run_rtl", "speed_lines",
-           "summary"]
+__all__ = ["add_arguments", "coverage_report", "merged_coverage", "record_failure_waves",
+           "results_table", "run_rtl", "speed_lines", "summary"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -70,8 +73,9 @@ def summary(results: list[sim.SuiteResult]) -> list[dict]:
         "bit_products": r.bit_products, "seconds": r.seconds, "build_seconds": r.build_seconds,
         "test_seconds": r.sim_seconds, "bit_products_per_s": r.bit_products_per_s,
         "error": r.error, "junit": str(r.junit) if r.junit else None, "log": str(r.log),
-        "failures": [{"test": f.test, "message": f.message, "replay": f.replay}
-                     for f in r.failures],
+        "failures": [{"test": f.test, "message": f.message, "replay": f.replay,
+                      "waves": str(f.waves) if f.waves is not None else None,
+                      "waves_note": f.waves_note} for f in r.failures],
         "per_test": r.per_test,
         "coverage": _coverage_of(r),
     } for r in results]
@@ -81,6 +85,14 @@ def _coverage_of(r: sim.SuiteResult) -> dict | None:
     """The functional coverage a run wrote (``coverage.json`` in its run directory), if any."""
     path = r.log.parent / "coverage.json" if r.log is not None else None
     return json.loads(path.read_text()) if path is not None and path.is_file() else None
+
+
+def merged_coverage(results: list[sim.SuiteResult]) -> dict[str, dict[str, int]] | None:
+    """Hits per bin summed over the runs that wrote coverage; None when none did."""
+    from . import coverage
+
+    reports = [c for r in results for c in [_coverage_of(r)] if c is not None]
+    return coverage.merge(reports) if reports else None
 
 
 def coverage_report(results: list[sim.SuiteResult], console: Console
@@ -97,11 +109,9 @@ def coverage_report(results: list[sim.SuiteResult], console: Console
     """
     from . import coverage
 
-    reports = [json.loads(p.read_text()) for r in results if r.log is not None
-               for p in [r.log.parent / "coverage.json"] if p.is_file()]
-    if not reports:
+    merged = merged_coverage(results)
+    if merged is None:
         return True, None
-    merged = coverage.merge(reports)
     table = Table(title="Functional coverage (hits per bin, all runs)", box=box.SIMPLE_HEAD,
                   pad_edge=False)
     table.add_column("cover point", no_wrap=True)
@@ -156,3 +166,77 @@ def run_rtl(args: argparse.Namespace, console: Console, out: Path, seed: int
             console.print(f"[red]FAILED[/red] {r.suite}/{r.sim}/{f.test}: {first}")
             console.print(f"  replay: {f.replay}", soft_wrap=True)
     return ok, results
+
+
+def _wave_name(suite: str, sim_name: str, test: str, suffix: str) -> str:
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", test).strip("_") or "suite"
+    return f"{suite}-{sim_name}-{safe}{suffix}"
+
+
+def record_failure_waves(results: list[sim.SuiteResult], dest: Path, *, scratch: Path,
+                         backend: str, seed: int, scale: float = 1.0,
+                         rtl_dir: str | os.PathLike | None = None, jobs: int = 1,
+                         limit: int = 16) -> int:
+    """Re-run each failing test alone with waves; move its wave file into ``dest``.
+
+    Sets ``Failure.waves`` (the file in ``dest``) and ``Failure.waves_note`` on every failure
+    of ``results``: why there is no wave file (the build failed, the re-run recorded none,
+    ``limit`` reached), or that the test passed when re-run alone. A ``<suite>`` failure (the
+    run ended abnormally) re-runs the whole suite. Never claims a file that is not there.
+
+    Parameters
+    ----------
+    results : list of SuiteResult
+        The regression's runs; changed in place.
+    dest : Path
+        Where the wave files go (created when one is recorded).
+    scratch : Path
+        Output root of the re-runs (their run directories and logs).
+    backend, seed, scale, rtl_dir
+        As the regression ran the suites, so that a re-run repeats the failing test.
+    jobs : int
+        Re-runs in parallel.
+    limit : int
+        At most this many re-runs (``>= 0``); later failures get a note instead.
+
+    Returns
+    -------
+    int
+        The number of wave files recorded.
+    """
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+        raise ValueError(f"limit must be an int >= 0, got {limit!r}")
+    todo: list[tuple[sim.SuiteResult, sim.Failure]] = []
+    for r in results:
+        for f in r.failures:
+            if r.error is not None and r.error.startswith(("build failed", "simulator unavailable")):
+                f.waves_note = f"no simulation ran ({r.error.splitlines()[0][:200]})"
+            elif len(todo) >= limit:
+                f.waves_note = (f"not re-run: the first {limit} failing tests were (--report-waves);"
+                                " the replay command records waves")
+            else:
+                todo.append((r, f))
+
+    def one(item: tuple[sim.SuiteResult, sim.Failure]) -> bool:
+        r, f = item
+        res = sim.run_suite(r.suite, r.sim, out_dir=scratch, backend=backend, seed=seed,
+                            waves=True, scale=scale, rtl_dir=rtl_dir,
+                            test=None if f.test == "<suite>" else f.test)
+        src = res.waves
+        if src is None or not src.is_file() or src.stat().st_size == 0:
+            why = res.error.splitlines()[0][:200] if res.error else f"log: {res.log}"
+            f.waves_note = f"the re-run with waves recorded no wave file ({why})"
+            return False
+        dest.mkdir(parents=True, exist_ok=True)
+        target = dest / _wave_name(r.suite, r.sim, f.test, src.suffix)
+        shutil.move(src, target)
+        f.waves = target
+        if res.ok:
+            f.waves_note = ("this test passed when re-run alone: its failure needs the tests "
+                            "that ran before it (replay the whole suite)")
+        else:
+            f.waves_note = "recorded by re-running the test alone; it failed again"
+        return True
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        return sum(pool.map(one, todo))

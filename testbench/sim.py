@@ -200,11 +200,18 @@ def simulator_status(sim: str) -> str | None:
 
 @dataclasses.dataclass
 class Failure:
-    """One failed test: its name, the failure text and a command that replays it."""
+    """One failed test: its name, the failure text and a command that replays it.
+
+    ``waves`` is a wave file of the failing test where one was recorded (``sctb regress
+    --report`` re-runs failing tests with waves); ``waves_note`` says why there is none, or
+    what the re-run that recorded it did.
+    """
 
     test: str
     message: str
     replay: str
+    waves: Path | None = None
+    waves_note: str = ""
 
 
 @dataclasses.dataclass
