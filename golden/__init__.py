@@ -21,6 +21,7 @@ from ._neuron import (
     lif_step,
     to_q88,
 )
+from ._neuron_models import NeuronModel, get_neuron, neuron_names
 from ._numpy_backend import NumpyBackend, sc_counts, sc_forward
 from ._vector_ops import (
     pack_bitstream,
@@ -40,6 +41,7 @@ __all__ = [
     "LFSR_TAPS",
     "LifParams",
     "LifState",
+    "NeuronModel",
     "NumpyBackend",
     "PRIORITY",
     "THRESHOLD_SCALE",
@@ -51,6 +53,7 @@ __all__ = [
     "encode_weights",
     "from_q88",
     "get_backend",
+    "get_neuron",
     "input_seeds",
     "lfsr_jump",
     "lfsr_jump_matrix",
@@ -60,6 +63,7 @@ __all__ = [
     "lif_run",
     "lif_step",
     "n_words",
+    "neuron_names",
     "orbit_index",
     "orbit_table",
     "pack_bitstream",
