@@ -2,6 +2,7 @@
 
 from ._backend import PRIORITY, Backend, available_backends, backend_status, get_backend
 from ._contract import DEFAULT_SEED, LFSR_PERIOD, LFSR_TAPS, THRESHOLD_SCALE, WORD_BITS, n_words
+from ._dense_lif import dense_lif_run, dense_lif_step
 from ._encode import encode_inputs, encode_weights, input_seeds, thresholds
 from ._lfsr import (
     lfsr_jump,
@@ -48,6 +49,8 @@ __all__ = [
     "WORD_BITS",
     "available_backends",
     "backend_status",
+    "dense_lif_run",
+    "dense_lif_step",
     "dot_to_current",
     "encode_inputs",
     "encode_weights",

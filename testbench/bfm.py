@@ -11,11 +11,21 @@ from pathlib import Path
 import cocotb
 import numpy as np
 from cocotb.clock import Clock
-from cocotb.triggers import FallingEdge, RisingEdge
+from cocotb.triggers import FallingEdge, RisingEdge, SimTimeoutError, with_timeout
 
 from .model import CoreShape, Tile, beat_ints, buffer_image, weight_beats
 
-__all__ = ["BlocksBfm", "CycleBfm", "CycleTrace", "DenseBfm", "record_emulator"]
+__all__ = [
+    "BlocksBfm",
+    "CycleBfm",
+    "CycleTrace",
+    "DenseBfm",
+    "DenseLifBfm",
+    "DenseLifCycleBfm",
+    "DenseLifStep",
+    "record_dense_lif",
+    "record_emulator",
+]
 
 #: Clock period of every test top, in ns.
 CLOCK_NS = 10
@@ -519,3 +529,363 @@ class CycleBfm:
 def wmem_path() -> Path:
     """The harness's ``WMEM_FILE`` (``SCTB_WMEM_FILE``, else ``sctb_wmem.dat`` in the cwd)."""
     return Path(os.environ.get("SCTB_WMEM_FILE", "sctb_wmem.dat"))
+
+
+# ---- sc_dense_lif: the dense core ending in LIF neurons ---------------------------------------
+def _lanes_int(values, width: int) -> int:
+    """Lanes (signed or unsigned ints) -> one bus value, lane k at bits ``[k*width +: width]``."""
+    mask = (1 << width) - 1
+    out = 0
+    for k, v in enumerate(values):
+        out |= (int(v) & mask) << (k * width)
+    return out
+
+
+def _int_lanes(bus: int, n: int, width: int, signed: bool) -> list[int]:
+    """The inverse of :func:`_lanes_int`."""
+    out = []
+    for k in range(n):
+        v = (bus >> (k * width)) & ((1 << width) - 1)
+        if signed and v >> (width - 1):
+            v -= 1 << width
+        out.append(v)
+    return out
+
+
+#: Held configuration ports of sc_dense_lif (raw ints; signed Q8.8 ones are driven as 16 bits).
+DENSE_LIF_CONFIG = ("n_full", "y_min", "y_max", "v_rest", "v_reset", "v_th", "leak", "gain",
+                    "refractory")
+
+
+def _config_values(params, n_full: int, y_min: int, y_max: int) -> dict:
+    vals = {"n_full": n_full, "y_min": y_min, "y_max": y_max, **params._asdict()}
+    return {k: int(v) & (0x7FFFFFFF if k == "n_full" else 0xFFFF) for k, v in vals.items()}
+
+
+@dataclasses.dataclass(frozen=True)
+class DenseLifStep:
+    """One time step of sc_dense_lif: what its cfg, threshold and weight streams carry.
+
+    Attributes
+    ----------
+    seed16 : int
+        Base seed of core input 0, ``0 .. 0xFFFF``.
+    length : int
+        Stream length in bits.
+    thresholds : numpy.ndarray
+        int ``(N_IN,)`` in ``[0, 65536]``.
+    weights : numpy.ndarray
+        uint64 ``(N_OUT, N_IN, n_words(length))``.
+    noise : numpy.ndarray
+        int ``(N_OUT,)`` Q8.8, sent with the cfg beat.
+    """
+
+    seed16: int
+    length: int
+    thresholds: np.ndarray
+    weights: np.ndarray
+    noise: np.ndarray
+
+
+class DenseLifBfm(DenseBfm):
+    """Drivers and monitors of an ``sc_dense_lif`` top (time steps in, one beat per step out).
+
+    The cfg, threshold and weight streams are driven as :class:`DenseBfm` drives sc_dense's
+    (right after falling edges, with random valid gaps); every stream runs ahead on its own, so
+    consecutive steps overlap in the core exactly as the hardware allows. The output stream is
+    taken with random ``out_ready`` back-pressure.
+    """
+
+    def __init__(self, dut, core: CoreShape, rng: random.Random) -> None:
+        super().__init__(dut, core, rng, wmem_path())
+
+    async def start(self) -> None:
+        """Start the clock (first call only), park every input and reset for two cycles."""
+        d = self.dut
+        if not self._clock_started:
+            _start_clock(d.clk)
+            self._clock_started = True
+        for sig in (d.cfg_valid, d.thr_valid, d.w_valid, d.out_ready, d.cfg_seed, d.cfg_length,
+                    d.cfg_noise, d.thr_data, d.w_data):
+            sig.value = 0
+        await self.reset()
+
+    async def reset(self, cycles: int = 2) -> None:
+        """Hold ``rst`` for ``cycles`` clocks: membranes to ``v_rest``, every stream idle."""
+        d = self.dut
+        d.rst.value = 1
+        for _ in range(cycles):
+            await FallingEdge(d.clk)
+        d.rst.value = 0
+
+    def configure(self, params, *, n_full: int, y_min: int, y_max: int) -> None:
+        """Drive the held configuration: the LIF parameters and the current map."""
+        for name, value in _config_values(params, n_full, y_min, y_max).items():
+            getattr(self.dut, name).value = value
+
+    async def steps(self, steps: Sequence[DenseLifStep], *, gap: float = 0.0,
+                    backpressure: float = 0.0, hold: int = 0) -> list[tuple[list[bool], list[int]]]:
+        """Run ``steps`` back to back; return each step's ``(spikes, v)`` output beat.
+
+        Parameters
+        ----------
+        steps : sequence of DenseLifStep
+        gap, backpressure : float
+            Chances of an idle cycle before an input beat and of ``out_ready`` low.
+        hold : int
+            ``out_ready`` stays low for the first ``hold`` cycles (a long stall).
+        """
+        d, core = self.dut, self.core
+        cfg, thr, w = [], [], []
+        for s in steps:
+            if len(s.thresholds) != core.n_in or tuple(s.weights.shape[:2]) != (core.n_out,
+                                                                               core.n_in):
+                raise ValueError(f"step shape (n_out={s.weights.shape[0]}, "
+                                 f"n_in={len(s.thresholds)}) does not match the core "
+                                 f"({core.n_out}, {core.n_in})")
+            cfg.append((s.seed16, s.length, _lanes_int(s.noise, 16)))
+            thr.extend((int(x),) for x in s.thresholds)
+            if s.length:
+                ints = beat_ints(weight_beats(np.asarray(s.weights), s.length, core.w, 0,
+                                              core.beats(s.length)))
+                w.extend((v,) for v in ints)
+        drivers = [
+            cocotb.start_soon(self._drive(d.cfg_valid, [d.cfg_seed, d.cfg_length, d.cfg_noise],
+                                          d.cfg_ready, cfg, gap)),
+            cocotb.start_soon(self._drive(d.thr_valid, [d.thr_data], d.thr_ready, thr, gap)),
+            cocotb.start_soon(self._drive(d.w_valid, [d.w_data], d.w_ready, w, gap)),
+        ]
+        d.out_ready.value = 0
+        for _ in range(hold):
+            await FallingEdge(d.clk)
+        # A step needs at most 4 + N_IN + beats + N_OUT cycles after the previous one (its
+        # input gaps and the output back-pressure come on top): a generous bound for one beat.
+        wait = 200 + 20 * max((core.cycles(s.length) + 3 for s in steps), default=0)
+        beats = await self._collect_beats(len(steps), backpressure, wait)
+        for task in drivers:
+            await task
+        return beats
+
+    async def _collect_beats(self, n: int, backpressure: float, wait_cycles: int):
+        """Take ``n`` output beats; ``AssertionError`` when one takes over ``wait_cycles``."""
+        d = self.dut
+        out = []
+        while len(out) < n:
+            if not d.out_valid.value:
+                d.out_ready.value = 0
+                try:
+                    await with_timeout(RisingEdge(d.out_valid), wait_cycles * CLOCK_NS, "ns")
+                except SimTimeoutError:
+                    raise AssertionError(f"output beat {len(out)} of {n} did not come within "
+                                         f"{wait_cycles} cycles") from None
+                await FallingEdge(d.clk)
+                continue
+            ready = not (backpressure and self.rng.random() < backpressure)
+            d.out_ready.value = int(ready)
+            if ready:
+                bus = int(d.out_spike.value)
+                out.append(([bool((bus >> k) & 1) for k in range(self.core.n_out)],
+                            _int_lanes(int(d.out_v.value), self.core.n_out, 16, True)))
+            await FallingEdge(d.clk)
+        d.out_ready.value = 0
+        return out
+
+    async def stalled_state(self, cycles: int) -> dict:
+        """Hold ``out_ready`` low ``cycles`` clocks, then read the handshake outputs.
+
+        Returns
+        -------
+        dict
+            ``cfg_ready``, ``thr_ready``, ``w_ready``, ``out_valid`` (ints) after the stall.
+        """
+        d = self.dut
+        d.out_ready.value = 0
+        for _ in range(cycles):
+            await FallingEdge(d.clk)
+        return {name: int(getattr(d, name).value)
+                for name in ("cfg_ready", "thr_ready", "w_ready", "out_valid")}
+
+
+#: Input ports of sc_dense_lif the lockstep replay drives every cycle (and the configuration).
+DENSE_LIF_INPUTS = ("rst", "cfg_valid", "cfg_seed", "cfg_length", "cfg_noise", "thr_valid",
+                    "thr_data", "w_valid", "w_data", "out_ready") + DENSE_LIF_CONFIG
+#: Output ports compared every cycle.
+DENSE_LIF_PORTS = ("cfg_ready", "thr_ready", "w_ready", "out_valid", "out_spike", "out_v")
+#: Registers compared every cycle, by their RTL path below the top (``None``: not yet defined).
+DENSE_LIF_REGS = ("u_core.state", "u_core.idx", "u_core.rem", "core_out_ready", "cnt",
+                  "cnt_valid", "noise_cfg", "noise_step", "u_d2c.out_valid", "u_d2c.current",
+                  "u_lif.ref_cnt")
+
+
+class _DenseLifRecorder(_Recorder):
+    """An emulator probe recording every cycle of an :class:`emu.ScDenseLif` run."""
+
+    def __init__(self, core: CoreShape) -> None:
+        super().__init__(core)
+        self.d2c_defined = False
+
+    def __call__(self, cycle: int, dut) -> None:
+        cnt_w = dut.CNT_W
+        ins = {name: int(getattr(dut, name)) for name in DENSE_LIF_INPUTS
+               if name not in ("w_data", "cfg_noise", "y_min", "y_max", "v_rest", "v_reset",
+                               "v_th", "gain")}
+        for name in ("y_min", "y_max", "v_rest", "v_reset", "v_th", "gain"):
+            ins[name] = int(getattr(dut, name)) & 0xFFFF
+        ins["w_data"] = self._w_pack(dut.w_data)
+        ins["cfg_noise"] = _lanes_int(dut.cfg_noise, 16)
+        core = dut.u_core
+        exp = {
+            "cfg_ready": dut.cfg_ready, "thr_ready": dut.thr_ready, "w_ready": dut.w_ready,
+            "out_valid": int(dut.out_valid),
+            "out_spike": _lanes_int(dut.out_spike, 1), "out_v": _lanes_int(dut.out_v, 16),
+            "u_core.state": core.state, "u_core.idx": core.idx, "u_core.rem": core.rem,
+            "core_out_ready": dut.core_out_ready,
+            "cnt": _lanes_int(dut.cnt, cnt_w), "cnt_valid": int(dut.cnt_valid),
+            "noise_cfg": _lanes_int(dut.noise_cfg, 16),
+            "noise_step": _lanes_int(dut.noise_step, 16),
+            "u_d2c.out_valid": int(dut.u_d2c.out_valid),
+            "u_d2c.current": _lanes_int(dut.u_d2c.current, 16) if self.d2c_defined else None,
+            "u_lif.ref_cnt": _lanes_int(dut.u_lif.ref_cnt, 16),
+        }
+        datapath = self.first_cfg >= 0 and cycle > self.first_cfg
+        exp["lfsr"] = tuple(int(v) for v in core.lfsr) if datapath else None
+        exp["acc"] = tuple(int(v) for v in core.acc) if datapath else None
+        if self.first_cfg < 0 and ins["cfg_valid"] and exp["cfg_ready"]:
+            self.first_cfg = cycle
+        if dut.cnt_valid and not dut.rst:
+            self.d2c_defined = True   # u_d2c.current is loaded at this edge (X before on RTL)
+        self.inputs.append(ins)
+        self.expected.append(exp)
+
+
+def record_dense_lif(core: CoreShape, transactions, noise, params, *, n_full: int, y_min: int,
+                     y_max: int, patterns: dict, reset_cycles: int = 2,
+                     tail_cycles: int = 4) -> tuple[CycleTrace, np.ndarray, np.ndarray]:
+    """Run time steps through the emulated sc_dense_lif with stalls and record every cycle.
+
+    Parameters
+    ----------
+    core : CoreShape
+    transactions : sequence of emu.DenseTransaction
+        One per step.
+    noise : array_like or None
+        Integer ``(T, N_OUT)`` Q8.8.
+    params : golden.LifParams
+    n_full, y_min, y_max : int
+    patterns : dict
+        ``{"cfg", "thr", "w", "out"}`` -> stall pattern; missing = always.
+
+    Returns
+    -------
+    trace : CycleTrace
+        ``results`` holds the number of output beats taken.
+    spikes : numpy.ndarray
+        bool ``(T, N_OUT)`` the emulator's output beats.
+    v : numpy.ndarray
+        int16 ``(T, N_OUT)``.
+    """
+    import emu
+
+    dut = emu.ScDenseLif(core.n_in, core.n_out, core.w)
+    dut.configure(params, n_full=n_full, y_min=y_min, y_max=y_max)
+    sink = emu.SpikeSink(patterns.get("out"))
+    rec = _DenseLifRecorder(core)
+    srcs = emu.dense_lif_sources(transactions, noise, core.w, patterns)
+    sim = emu.Simulator(dut, [*srcs, sink], [rec])
+    dut.out_ready = 0
+    sim.reset(reset_cycles)
+    T = len(transactions)
+    bound = 100 + 50 * sum(core.cycles(tx.length) + 3 for tx in transactions)
+    finished = True
+    try:
+        sim.run_until(lambda: len(sink.spikes) >= T, bound)
+        sim.run(tail_cycles)
+    except RuntimeError:
+        finished = False
+    shape = (len(sink.spikes), core.n_out)
+    trace = CycleTrace(rec.inputs, rec.expected, rec.first_cfg, list(range(len(sink.spikes))),
+                       finished)
+    return (trace, np.array(sink.spikes, dtype=bool).reshape(shape),
+            np.array(sink.v, dtype=np.int16).reshape(shape))
+
+
+class DenseLifCycleBfm:
+    """Replays a recorded :func:`record_dense_lif` trace on sc_dense_lif, comparing every cycle.
+
+    On each falling edge the recorded inputs of that cycle are driven, then the ports and the
+    registers (:data:`DENSE_LIF_PORTS`, :data:`DENSE_LIF_REGS`, each input's LFSR and each
+    output's accumulator) are read and compared with the emulator's values of that cycle. Needs
+    a build that exposes the registers (Verilator ``--public-flat-rw``).
+    """
+
+    def __init__(self, dut, core: CoreShape) -> None:
+        self.dut = dut
+        self.core = core
+        self.inputs = {name: getattr(dut, name) for name in DENSE_LIF_INPUTS}
+
+        def handle(path: str):
+            h = dut
+            for part in path.split("."):
+                h = getattr(h, part)
+            return h
+
+        self.checked = {name: handle(name) for name in DENSE_LIF_PORTS + DENSE_LIF_REGS}
+        self.lfsr = [dut.u_core.g_in[i].u_lfsr.r for i in range(core.n_in)]
+        self.acc = [dut.u_core.g_out[o].acc for o in range(core.n_out)]
+        #: Values compared in the last replay.
+        self.compared = 0
+
+    async def start(self) -> None:
+        """Start the clock, park every input with ``rst`` high, and wait for a falling edge."""
+        d = self.dut
+        _start_clock(d.clk)
+        for sig in self.inputs.values():
+            sig.value = 0
+        d.n_full.value = 1
+        d.rst.value = 1
+        await FallingEdge(d.clk)
+
+    async def replay(self, trace: CycleTrace) -> str | None:
+        """Drive ``trace``; ``None`` if every cycle matched, else the first mismatch (cycle,
+        signal, both values). Comparison starts at cycle 1 (after the first reset edge)."""
+        clk = self.dut.clk
+        last: dict = {}
+        self.compared = 0
+        for cycle, (ins, exp) in enumerate(zip(trace.inputs, trace.expected)):
+            for name, value in ins.items():
+                if last.get(name) != value:
+                    self.inputs[name].value = value
+                    last[name] = value
+            if cycle >= 1:
+                bad = self._compare(cycle, exp)
+                if bad is not None:
+                    return bad
+            await FallingEdge(clk)
+        return None
+
+    def _compare(self, cycle: int, exp: dict) -> str | None:
+        def check(name: str, handle, want) -> str | None:
+            if want is None:
+                return None
+            got = _read(handle)
+            self.compared += 1
+            if got != want:
+                shown = "X" if got is None else hex(got)
+                return (f"first mismatch at cycle {cycle}: {name} RTL={shown} "
+                        f"emulator={hex(want)}")
+            return None
+
+        for name, handle in self.checked.items():
+            bad = check(name, handle, exp[name])
+            if bad:
+                return bad
+        for group, handles in (("lfsr", self.lfsr), ("acc", self.acc)):
+            if exp[group] is None:
+                continue
+            for k, handle in enumerate(handles):
+                label = (f"u_core.g_in[{k}].u_lfsr.r" if group == "lfsr"
+                         else f"u_core.g_out[{k}].acc")
+                bad = check(label, handle, exp[group][k])
+                if bad:
+                    return bad
+        return None

@@ -141,6 +141,15 @@ SUITES["neuron"] = Suite(
      "icarus": ()})
 
 
+SUITES["dense_lif"] = Suite(
+    "dense_lif", "sc_dense_lif N_IN=3 N_OUT=4 W=8: time steps -> spikes and membranes against "
+    "golden.dense_lif_run, directed edge cases, stalls, emulator in lockstep",
+    "sc_dense_lif", "testbench.tests.test_dense_lif", (), {"N_IN": 3, "N_OUT": 4, "W": 8},
+    CoreShape(n_in=3, n_out=4, w=8, depth=1),
+    {"verilator": ("--public-flat-rw", "-O1", "--x-assign", "fast", "--x-initial", "fast"),
+     "icarus": ()})
+
+
 def get_suite(name: str) -> Suite:
     """The suite called ``name``; ``KeyError`` lists the valid names."""
     try:

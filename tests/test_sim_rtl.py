@@ -21,7 +21,8 @@ OUT = Path(os.environ.get("SCTB_SIM_OUT", ROOT / "sctb-out" / "pytest-sim"))
 
 #: Tests each suite's module defines; a suite that runs fewer has lost tests. (The cycle, uvm and
 #: fuzz suites have their own test files: tests/test_sim_cycle.py, tests/test_sim_uvm.py.)
-MIN_TESTS = {"blocks": 4, "dense": 14, "dense_w8": 14, "dense_w1": 14, "neuron": 5}
+MIN_TESTS = {"blocks": 4, "dense": 14, "dense_w8": 14, "dense_w1": 14, "neuron": 5,
+             "dense_lif": 9}
 
 
 def _explain(res: sim.SuiteResult) -> str:
