@@ -5,8 +5,9 @@ from __future__ import annotations
 import dataclasses
 import os
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import cocotb
 import numpy as np
@@ -23,8 +24,11 @@ __all__ = [
     "DenseLifBfm",
     "DenseLifCycleBfm",
     "DenseLifStep",
+    "NeuronBfm",
+    "pack_lanes",
     "record_dense_lif",
     "record_emulator",
+    "unpack_lanes",
 ]
 
 #: Clock period of every test top, in ns.
@@ -427,7 +431,56 @@ def _read(handle) -> int | None:
         return None
 
 
-class CycleBfm:
+class _TraceReplay:
+    """What the cycle BFMs share: drive a :class:`CycleTrace` and compare every cycle.
+
+    On each falling edge the recorded inputs of that cycle are driven, then
+    ``_compare(cycle, expected, trace)`` reads the DUT (registers and Moore outputs hold what
+    the previous rising edge stored) and returns the first mismatch or ``None``. Comparison
+    starts at cycle 1 (after the first reset edge).
+    """
+
+    dut: Any
+    inputs: dict
+    #: Formats a value in a mismatch line.
+    _show: Callable[[int], str] = str
+
+    async def replay(self, trace: CycleTrace) -> str | None:
+        """Drive ``trace`` cycle by cycle; return ``None`` if every cycle matched, else a line
+        naming the first mismatching cycle, the signal and both values."""
+        clk = self.dut.clk
+        last: dict = {}
+        #: Values compared in the last replay (one per signal and cycle).
+        self.compared = 0
+        for cycle, (ins, exp) in enumerate(zip(trace.inputs, trace.expected)):
+            for name, value in ins.items():
+                if last.get(name) != value:
+                    self.inputs[name].value = value
+                    last[name] = value
+            if cycle >= 1:
+                bad = self._compare(cycle, exp, trace)
+                if bad is not None:
+                    return bad
+            await FallingEdge(clk)
+        return None
+
+    def _compare(self, cycle: int, exp: dict, trace: CycleTrace) -> str | None:
+        raise NotImplementedError
+
+    def _check(self, cycle: int, name: str, handle, want: int | None) -> str | None:
+        """Compare one signal (``want`` ``None``: not compared this cycle)."""
+        if want is None:
+            return None
+        got = _read(handle)
+        self.compared += 1
+        if got != want:
+            shown = "X" if got is None else self._show(got)
+            return (f"first mismatch at cycle {cycle}: {name} RTL={shown} "
+                    f"emulator={self._show(want)}")
+        return None
+
+
+class CycleBfm(_TraceReplay):
     """Replays a :class:`CycleTrace` on sc_dense_harness and compares every cycle.
 
     On each falling edge the recorded inputs of that cycle are driven, then the ports and
@@ -469,38 +522,11 @@ class CycleBfm:
         d.rst.value = 1
         await FallingEdge(d.clk)
 
-    async def replay(self, trace: CycleTrace) -> str | None:
-        """Drive ``trace`` cycle by cycle; return ``None`` if every cycle matched, else a line
-        naming the first mismatching cycle, the signal and both values.
+    def _compare(self, cycle: int, exp: dict, trace: CycleTrace) -> str | None:
+        datapath = trace.first_cfg >= 0 and cycle > trace.first_cfg
 
-        Ports, ``state``, ``idx`` and ``rem`` are compared from cycle 1 on (after the first
-        reset edge); ``lfsr``, ``acc`` and ``out_data`` (``acc[0]``) from the cycle after the
-        first cfg beat (before it the RTL registers are X, or arbitrary on Verilator).
-        """
-        clk = self.dut.clk
-        last: dict = {}
-        self.compared = 0
-        for cycle, (ins, exp) in enumerate(zip(trace.inputs, trace.expected)):
-            for name, value in ins.items():
-                if last.get(name) != value:
-                    self.inputs[name].value = value
-                    last[name] = value
-            if cycle >= 1:
-                bad = self._compare(cycle, exp, trace.first_cfg >= 0 and cycle > trace.first_cfg)
-                if bad is not None:
-                    return bad
-            await FallingEdge(clk)
-        return None
-
-    def _compare(self, cycle: int, exp: dict, datapath: bool) -> str | None:
         def check(name: str, handle, want: int) -> str | None:
-            got = _read(handle)
-            self.compared += 1
-            if got != want:
-                shown = "X" if got is None else got
-                return (f"first mismatch at cycle {cycle}: {name} RTL={shown} "
-                        f"emulator={want}")
-            return None
+            return self._check(cycle, name, handle, want)
 
         for name, handle in self.ports.items():
             if name == "out_data" and not datapath:
@@ -532,7 +558,7 @@ def wmem_path() -> Path:
 
 
 # ---- sc_dense_lif: the dense core ending in LIF neurons ---------------------------------------
-def _lanes_int(values, width: int) -> int:
+def pack_lanes(values, width: int) -> int:
     """Lanes (signed or unsigned ints) -> one bus value, lane k at bits ``[k*width +: width]``."""
     mask = (1 << width) - 1
     out = 0
@@ -541,8 +567,8 @@ def _lanes_int(values, width: int) -> int:
     return out
 
 
-def _int_lanes(bus: int, n: int, width: int, signed: bool) -> list[int]:
-    """The inverse of :func:`_lanes_int`."""
+def unpack_lanes(bus: int, n: int, width: int, signed: bool = True) -> list[int]:
+    """The inverse of :func:`pack_lanes`."""
     out = []
     for k in range(n):
         v = (bus >> (k * width)) & ((1 << width) - 1)
@@ -643,7 +669,7 @@ class DenseLifBfm(DenseBfm):
                 raise ValueError(f"step shape (n_out={s.weights.shape[0]}, "
                                  f"n_in={len(s.thresholds)}) does not match the core "
                                  f"({core.n_out}, {core.n_in})")
-            cfg.append((s.seed16, s.length, _lanes_int(s.noise, 16)))
+            cfg.append((s.seed16, s.length, pack_lanes(s.noise, 16)))
             thr.extend((int(x),) for x in s.thresholds)
             if s.length:
                 ints = beat_ints(weight_beats(np.asarray(s.weights), s.length, core.w, 0,
@@ -685,7 +711,7 @@ class DenseLifBfm(DenseBfm):
             if ready:
                 bus = int(d.out_spike.value)
                 out.append(([bool((bus >> k) & 1) for k in range(self.core.n_out)],
-                            _int_lanes(int(d.out_v.value), self.core.n_out, 16, True)))
+                            unpack_lanes(int(d.out_v.value), self.core.n_out, 16, True)))
             await FallingEdge(d.clk)
         d.out_ready.value = 0
         return out
@@ -732,20 +758,20 @@ class _DenseLifRecorder(_Recorder):
         for name in ("y_min", "y_max", "v_rest", "v_reset", "v_th", "gain"):
             ins[name] = int(getattr(dut, name)) & 0xFFFF
         ins["w_data"] = self._w_pack(dut.w_data)
-        ins["cfg_noise"] = _lanes_int(dut.cfg_noise, 16)
+        ins["cfg_noise"] = pack_lanes(dut.cfg_noise, 16)
         core = dut.u_core
         exp = {
             "cfg_ready": dut.cfg_ready, "thr_ready": dut.thr_ready, "w_ready": dut.w_ready,
             "out_valid": int(dut.out_valid),
-            "out_spike": _lanes_int(dut.out_spike, 1), "out_v": _lanes_int(dut.out_v, 16),
+            "out_spike": pack_lanes(dut.out_spike, 1), "out_v": pack_lanes(dut.out_v, 16),
             "u_core.state": core.state, "u_core.idx": core.idx, "u_core.rem": core.rem,
             "core_out_ready": dut.core_out_ready,
-            "cnt": _lanes_int(dut.cnt, cnt_w), "cnt_valid": int(dut.cnt_valid),
-            "noise_cfg": _lanes_int(dut.noise_cfg, 16),
-            "noise_step": _lanes_int(dut.noise_step, 16),
+            "cnt": pack_lanes(dut.cnt, cnt_w), "cnt_valid": int(dut.cnt_valid),
+            "noise_cfg": pack_lanes(dut.noise_cfg, 16),
+            "noise_step": pack_lanes(dut.noise_step, 16),
             "u_d2c.out_valid": int(dut.u_d2c.out_valid),
-            "u_d2c.current": _lanes_int(dut.u_d2c.current, 16) if self.d2c_defined else None,
-            "u_lif.ref_cnt": _lanes_int(dut.u_lif.ref_cnt, 16),
+            "u_d2c.current": pack_lanes(dut.u_d2c.current, 16) if self.d2c_defined else None,
+            "u_lif.ref_cnt": pack_lanes(dut.u_lif.ref_cnt, 16),
         }
         datapath = self.first_cfg >= 0 and cycle > self.first_cfg
         exp["lfsr"] = tuple(int(v) for v in core.lfsr) if datapath else None
@@ -809,7 +835,7 @@ def record_dense_lif(core: CoreShape, transactions, noise, params, *, n_full: in
             np.array(sink.v, dtype=np.int16).reshape(shape))
 
 
-class DenseLifCycleBfm:
+class DenseLifCycleBfm(_TraceReplay):
     """Replays a recorded :func:`record_dense_lif` trace on sc_dense_lif, comparing every cycle.
 
     On each falling edge the recorded inputs of that cycle are driven, then the ports and the
@@ -845,35 +871,11 @@ class DenseLifCycleBfm:
         d.rst.value = 1
         await FallingEdge(d.clk)
 
-    async def replay(self, trace: CycleTrace) -> str | None:
-        """Drive ``trace``; ``None`` if every cycle matched, else the first mismatch (cycle,
-        signal, both values). Comparison starts at cycle 1 (after the first reset edge)."""
-        clk = self.dut.clk
-        last: dict = {}
-        self.compared = 0
-        for cycle, (ins, exp) in enumerate(zip(trace.inputs, trace.expected)):
-            for name, value in ins.items():
-                if last.get(name) != value:
-                    self.inputs[name].value = value
-                    last[name] = value
-            if cycle >= 1:
-                bad = self._compare(cycle, exp)
-                if bad is not None:
-                    return bad
-            await FallingEdge(clk)
-        return None
+    _show = staticmethod(hex)
 
-    def _compare(self, cycle: int, exp: dict) -> str | None:
+    def _compare(self, cycle: int, exp: dict, trace: CycleTrace) -> str | None:
         def check(name: str, handle, want) -> str | None:
-            if want is None:
-                return None
-            got = _read(handle)
-            self.compared += 1
-            if got != want:
-                shown = "X" if got is None else hex(got)
-                return (f"first mismatch at cycle {cycle}: {name} RTL={shown} "
-                        f"emulator={hex(want)}")
-            return None
+            return self._check(cycle, name, handle, want)
 
         for name, handle in self.checked.items():
             bad = check(name, handle, exp[name])
@@ -889,3 +891,72 @@ class DenseLifCycleBfm:
                 if bad:
                     return bad
         return None
+
+
+# ---- sc_dot_to_current and sc_lif side by side (sc_neuron_top) ---------------------------------
+class NeuronBfm:
+    """Drives sc_neuron_top right after falling edges; samples its registers one clock later.
+
+    Each ``*_cycle`` call is one clock with ``in_valid`` as given, then ``in_valid`` drops to 0.
+    """
+
+    #: Count width of the top's sc_dot_to_current lanes.
+    CNT_W = 31
+
+    def __init__(self, dut) -> None:
+        self.dut = dut
+        self.n = int(dut.N.value) if hasattr(dut, "N") else len(dut.lif_spike)
+
+    async def start(self) -> None:
+        d = self.dut
+        _start_clock(d.clk)
+        for sig in (d.d2c_in_valid, d.d2c_count, d.lif_in_valid, d.lif_current, d.lif_noise):
+            sig.value = 0
+        d.d2c_n_in.value = 1
+        d.rst.value = 1
+        await FallingEdge(d.clk)
+        d.rst.value = 0
+
+    def d2c_config(self, n_in: int, y_min: int, y_max: int) -> None:
+        d = self.dut
+        d.d2c_n_in.value = n_in
+        d.d2c_y_min.value = y_min & 0xFFFF
+        d.d2c_y_max.value = y_max & 0xFFFF
+
+    async def d2c_cycle(self, counts, valid: bool = True) -> tuple[int, list[int]]:
+        """One clock of sc_dot_to_current: ``(out_valid, currents)`` after it."""
+        d = self.dut
+        d.d2c_in_valid.value = int(valid)
+        d.d2c_count.value = pack_lanes(counts, self.CNT_W)
+        await FallingEdge(d.clk)
+        d.d2c_in_valid.value = 0
+        return int(d.d2c_out_valid.value), unpack_lanes(int(d.d2c_current.value), self.n, 16)
+
+    def lif_config(self, p) -> None:
+        """Hold the parameters of a ``golden.LifParams``."""
+        d = self.dut
+        d.lif_v_rest.value = p.v_rest & 0xFFFF
+        d.lif_v_reset.value = p.v_reset & 0xFFFF
+        d.lif_v_th.value = p.v_th & 0xFFFF
+        d.lif_leak.value = p.leak
+        d.lif_gain.value = p.gain & 0xFFFF
+        d.lif_refractory.value = p.refractory
+
+    async def lif_reset(self) -> None:
+        d = self.dut
+        d.rst.value = 1
+        await FallingEdge(d.clk)
+        d.rst.value = 0
+
+    async def lif_cycle(self, current, noise, valid: bool = True):
+        """One clock of sc_lif: ``(out_valid, spikes, v, ref_cnt)`` after it."""
+        d = self.dut
+        d.lif_in_valid.value = int(valid)
+        d.lif_current.value = pack_lanes(current, 16)
+        d.lif_noise.value = pack_lanes(noise, 16)
+        await FallingEdge(d.clk)
+        d.lif_in_valid.value = 0
+        bus = int(d.lif_spike.value)
+        spikes = [bool((bus >> k) & 1) for k in range(self.n)]
+        return (int(d.lif_out_valid.value), spikes, unpack_lanes(int(d.lif_v.value), self.n, 16),
+                unpack_lanes(int(d.lif_ref_cnt.value), self.n, 16, signed=False))

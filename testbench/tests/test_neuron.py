@@ -4,99 +4,12 @@ from __future__ import annotations
 
 import cocotb
 import numpy as np
-from cocotb.clock import Clock
-from cocotb.triggers import FallingEdge
 
 import golden
 from golden import LifParams
 
+from ..bfm import NeuronBfm
 from .common import record, settings
-
-CLOCK_NS = 10
-CNT_W = 31
-
-
-def _pack(values, width: int) -> int:
-    """Lanes (signed or unsigned ints) -> one bus value, lane k at bits [k*width, k*width+width)."""
-    mask = (1 << width) - 1
-    out = 0
-    for k, v in enumerate(values):
-        out |= (int(v) & mask) << (k * width)
-    return out
-
-
-def _unpack(bus: int, n: int, width: int, signed: bool = True) -> list[int]:
-    out = []
-    for k in range(n):
-        v = (bus >> (k * width)) & ((1 << width) - 1)
-        if signed and v >> (width - 1):
-            v -= 1 << width
-        out.append(v)
-    return out
-
-
-class NeuronBfm:
-    """Drives sc_neuron_top right after falling edges; samples its registers one clock later.
-
-    Each ``*_cycle`` call is one clock with ``in_valid`` as given, then ``in_valid`` drops to 0.
-    """
-
-    def __init__(self, dut) -> None:
-        self.dut = dut
-        self.n = int(dut.N.value) if hasattr(dut, "N") else len(dut.lif_spike)
-
-    async def start(self) -> None:
-        d = self.dut
-        Clock(d.clk, CLOCK_NS, unit="ns", impl="gpi").start()
-        for sig in (d.d2c_in_valid, d.d2c_count, d.lif_in_valid, d.lif_current, d.lif_noise):
-            sig.value = 0
-        d.d2c_n_in.value = 1
-        d.rst.value = 1
-        await FallingEdge(d.clk)
-        d.rst.value = 0
-
-    # ---- sc_dot_to_current
-    def d2c_config(self, n_in: int, y_min: int, y_max: int) -> None:
-        d = self.dut
-        d.d2c_n_in.value = n_in
-        d.d2c_y_min.value = y_min & 0xFFFF
-        d.d2c_y_max.value = y_max & 0xFFFF
-
-    async def d2c_cycle(self, counts, valid: bool = True) -> tuple[int, list[int]]:
-        d = self.dut
-        d.d2c_in_valid.value = int(valid)
-        d.d2c_count.value = _pack(counts, CNT_W)
-        await FallingEdge(d.clk)
-        d.d2c_in_valid.value = 0
-        return int(d.d2c_out_valid.value), _unpack(int(d.d2c_current.value), self.n, 16)
-
-    # ---- sc_lif
-    def lif_config(self, p: LifParams) -> None:
-        d = self.dut
-        d.lif_v_rest.value = p.v_rest & 0xFFFF
-        d.lif_v_reset.value = p.v_reset & 0xFFFF
-        d.lif_v_th.value = p.v_th & 0xFFFF
-        d.lif_leak.value = p.leak
-        d.lif_gain.value = p.gain & 0xFFFF
-        d.lif_refractory.value = p.refractory
-
-    async def lif_reset(self) -> None:
-        d = self.dut
-        d.rst.value = 1
-        await FallingEdge(d.clk)
-        d.rst.value = 0
-
-    async def lif_cycle(self, current, noise, valid: bool = True):
-        d = self.dut
-        d.lif_in_valid.value = int(valid)
-        d.lif_current.value = _pack(current, 16)
-        d.lif_noise.value = _pack(noise, 16)
-        await FallingEdge(d.clk)
-        d.lif_in_valid.value = 0
-        bus = int(d.lif_spike.value)
-        spikes = [bool((bus >> k) & 1) for k in range(self.n)]
-        return (int(d.lif_out_valid.value), spikes, _unpack(int(d.lif_v.value), self.n, 16),
-                _unpack(int(d.lif_ref_cnt.value), self.n, 16, signed=False))
 
 
 async def _check_current(bfm: NeuronBfm, counts, n_in: int, y_min: int, y_max: int) -> None:
