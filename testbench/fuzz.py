@@ -25,6 +25,7 @@ __all__ = [
     "expected_counts",
     "load_txn",
     "replay_command",
+    "report_campaign",
     "run_campaign",
     "save_txn",
 ]
@@ -141,6 +142,48 @@ class FuzzResult:
                 "message": self.message, "seconds": self.seconds, "coverage": self.coverage}
 
 
+def _shrink_db(db):
+    """``db`` (a hypothesis example database) wrapped for the shrink rounds of a campaign.
+
+    It counts saves of new examples (hypothesis saves each better counterexample it shrinks to:
+    a round that saved nothing new made no progress). With ``demote`` set it shows the primary
+    corpus (the shrunk failures) as part of the secondary one: hypothesis does not shrink again
+    a failure replayed from its primary corpus (a fast path), but does shrink one replayed from
+    the secondary corpus (``<key>.secondary``).
+    """
+    from hypothesis.database import ExampleDatabase
+
+    class ShrinkDb(ExampleDatabase):
+        def __init__(self) -> None:
+            super().__init__()
+            self.new = 0
+            self.primary: bytes | None = None
+            self.demote = False
+
+        def save(self, key: bytes, value: bytes) -> None:
+            if self.primary is None or len(key) < len(self.primary):
+                self.primary = key  # sub-corpora are "<key>.<name>"
+            if value not in set(db.fetch(key)):
+                self.new += 1
+            db.save(key, value)
+
+        def fetch(self, key: bytes):
+            if self.demote and self.primary is not None:
+                if key == self.primary:
+                    return []
+                if key == self.primary + b".secondary":
+                    return [*db.fetch(self.primary), *db.fetch(key)]
+            return db.fetch(key)
+
+        def delete(self, key: bytes, value: bytes) -> None:
+            db.delete(key, value)
+
+        def move(self, src: bytes, dest: bytes, value: bytes) -> None:
+            db.move(src, dest, value)
+
+    return ShrinkDb()
+
+
 def run_campaign(
     execute: Callable[[DenseTxn, dict], np.ndarray],
     *,
@@ -153,6 +196,9 @@ def run_campaign(
     backend: golden.Backend | None = None,
     max_length: int = 600,
     chunk: int = 25,
+    shrink_rounds: int = 10,
+    check: bool = True,
+    sample: bool = True,
     on_progress: Callable[[FuzzResult], None] | None = None,
 ) -> FuzzResult:
     """Run ``@given`` over :func:`testbench.strategies.dense_txns` until a budget is spent.
@@ -161,7 +207,9 @@ def run_campaign(
     ----------
     execute : callable
         ``execute(txn, drive) -> counts``: int ``(n_out,)`` from the device under test (a
-        blocking call; for the RTL it resumes the simulator, see ``cocotb.task.resume``).
+        blocking call; for the RTL it resumes the simulator, see ``cocotb.task.resume``). An
+        ``AssertionError`` it raises is a failing example too (with ``check=False``, the only
+        one: e.g. a UVM scoreboard's verdict).
     core : CoreShape
         Shapes are drawn around it.
     seed : int
@@ -174,6 +222,17 @@ def run_campaign(
         ``minimal.npz`` (the shrunk counterexample) goes here.
     backend : golden.Backend, optional
         Golden model (default NumPy); ``SCTB_PLANTED_BUG`` swaps in a wrong one.
+    chunk : int
+        Examples per hypothesis run (chunk ``k`` is seeded ``seed + k``).
+    shrink_rounds : int
+        After a failure, at most this many more shrink runs of the saved counterexample (each
+        stops after hypothesis's 500 successful shrinks); they stop when one changes nothing.
+    check : bool
+        Compare the counts ``execute`` returns with the golden model here; False when
+        ``execute`` checks them itself (and raises ``AssertionError`` on a mismatch).
+    sample : bool
+        Record each example in the cocotb-coverage database; False where something else does
+        (a UVM coverage subscriber). ``FuzzResult.coverage`` counts the examples either way.
     on_progress : callable, optional
         Called with the running result after every example.
 
@@ -189,6 +248,8 @@ def run_campaign(
 
     if max_examples is None and time_budget is None:
         raise ValueError("give max_examples or time_budget (or both)")
+    if shrink_rounds < 0:
+        raise ValueError(f"shrink_rounds must be >= 0, got {shrink_rounds!r}")
     backend = backend or golden.get_backend("numpy")
     result = FuzzResult()
     hits: list[dict] = []
@@ -204,24 +265,32 @@ def run_campaign(
                                    gap=drive.get("gap", 0.0),
                                    backpressure=drive.get("backpressure", 0.0))
         hits.append(info)
-        coverage.sample(info)
+        if sample:
+            coverage.sample(info)
         result.bit_products += txn.bit_products
-        expected = expected_counts(txn, backend)
-        got = np.asarray(execute(txn, drive), dtype=np.int64)
-        if on_progress is not None:
-            on_progress(result)
-        if got.shape != expected.shape or (got != expected).any():
-            last_fail[:] = [txn, drive, got, expected]
-            raise AssertionError(f"counts differ: expected {expected.tolist()}, "
-                                 f"got {got.tolist()} ({txn.n_out}x{txn.n_in}, "
-                                 f"length={txn.length}, seed={txn.seed:#x})")
+        expected = expected_counts(txn, backend) if check else None
+        try:
+            got = np.asarray(execute(txn, drive), dtype=np.int64)
+        except AssertionError as e:
+            where = f"({txn.n_out}x{txn.n_in}, length={txn.length}, seed={txn.seed:#x})"
+            last_fail[:] = [txn, drive, f"{str(e).splitlines()[0]} {where}"]
+            raise
+        finally:
+            if on_progress is not None:
+                on_progress(result)
+        if check and (got.shape != expected.shape or (got != expected).any()):
+            where = f"({txn.n_out}x{txn.n_in}, length={txn.length}, seed={txn.seed:#x})"
+            last_fail[:] = [txn, drive,
+                            f"counts differ: expected {expected.tolist()}, got {got.tolist()} {where}"]
+            raise AssertionError(last_fail[2])
 
-    if db is None:  # the shrink pass below replays the failure from a database
-        db = InMemoryExampleDatabase()
+    # The shrink rounds below replay the failure from a database, and count its new saves.
+    db = _shrink_db(db if db is not None else InMemoryExampleDatabase())
 
     def hyp_test(n: int, k: int, phases=tuple(Phase)):
         return settings(max_examples=n, deadline=None, database=db, print_blob=False,
-                        phases=phases, suppress_health_check=list(HealthCheck))(
+                        phases=phases, report_multiple_bugs=False,
+                        suppress_health_check=list(HealthCheck))(
             hyp_seed(seed + k)(given(dense_txns(core, max_length), drive_options())(prop)))
 
     k = 0
@@ -234,10 +303,18 @@ def run_campaign(
         except AssertionError as e:
             result.failed = True
             result.message = str(e).splitlines()[0]
-            # A chunk's shrinking stops after about 1000 calls: replay the saved failure
-            # with a larger budget so that it shrinks to the end.
-            with contextlib.suppress(AssertionError):
-                hyp_test(1000, k, (Phase.reuse, Phase.shrink))()
+            # Hypothesis stops a shrink after MAX_SHRINKS (500) successful steps: shrink the
+            # saved failure again, round after round, until a round changes nothing.
+            db.demote = True
+            try:
+                for _ in range(shrink_rounds):
+                    saved = db.new
+                    with contextlib.suppress(AssertionError):
+                        hyp_test(1000, k, (Phase.reuse, Phase.shrink))()
+                    if db.new == saved:
+                        break
+            finally:
+                db.demote = False
             break
         generated += n
         k += 1
@@ -247,9 +324,7 @@ def run_campaign(
         txn, drive = last_fail[0], last_fail[1]
         result.txn, result.drive = txn, drive
         result.minimal = save_txn(Path(out_dir) / "minimal.npz", txn, drive)
-        result.message = (f"counts differ: expected {last_fail[3].tolist()}, got "
-                          f"{last_fail[2].tolist()} ({txn.n_out}x{txn.n_in}, "
-                          f"length={txn.length}, seed={txn.seed:#x})")
+        result.message = last_fail[2]
     result.seconds = time.perf_counter() - t0
     cov = {name: {b: 0 for b in bins} for name, bins in coverage.BINS.items()}
     for info in hits:
@@ -258,3 +333,43 @@ def run_campaign(
                 cov[name][b] += 1
     result.coverage = cov
     return result
+
+
+def report_campaign(result: FuzzResult, out_dir: str | os.PathLike, sim: str,
+                    seconds: float) -> str | None:
+    """Write ``out_dir/fuzz-result.json`` for a campaign run in a simulator; the failure report.
+
+    Parameters
+    ----------
+    result : FuzzResult
+        What :func:`run_campaign` returned.
+    out_dir : path
+        The run directory (where ``minimal.npz`` was saved).
+    sim : str
+        The simulator, for the replay command.
+    seconds : float
+        Wall time of the campaign.
+
+    Returns
+    -------
+    str or None
+        None when no counterexample was found; else the report (the shrunk transaction, where
+        it is saved, and the one-line replay commands on ``sim`` and on the emulator), whose
+        last three lines are also printed.
+    """
+    info = result.to_json()
+    info["seconds"] = seconds
+    if result.failed:
+        info["replay"] = {sim: replay_command(result.minimal.resolve(), "rtl", sim),
+                          "emu": replay_command(result.minimal.resolve(), "emu")}
+    (Path(out_dir) / "fuzz-result.json").write_text(json.dumps(info, indent=1))
+    if not result.failed:
+        return None
+    lines = [(f"hypothesis found a failing transaction after {result.examples} examples "
+              f"(shrunk): {result.message}"), result.txn.describe(),
+             f"saved: {result.minimal.resolve()}",
+             f"replay: {info['replay'][sim]}",
+             f"replay on the emulator: {info['replay']['emu']}"]
+    for line in lines[-3:]:
+        print(line, flush=True)
+    return "\n".join(lines)

@@ -102,8 +102,8 @@ SUITES: dict[str, Suite] = {
     "dense_w1": _dense("dense_w1", "sc_dense N_IN=3 N_OUT=2 W=1", 3, 2, 1, 512),
 }
 SUITES["uvm"] = dataclasses.replace(
-    _dense("uvm", "pyuvm env on sc_dense N_IN=5 N_OUT=3 W=8: directed and seeded random "
-           "sequences, scoreboard, functional coverage", 5, 3, 8, 64),
+    _dense("uvm", "pyuvm env on sc_dense N_IN=5 N_OUT=3 W=8: directed, seeded random and "
+           "hypothesis sequences, scoreboard, functional coverage", 5, 3, 8, 64),
     test_module="testbench.tests.test_uvm")
 SUITES["fuzz"] = dataclasses.replace(
     _dense("fuzz", "hypothesis @given in the simulator (cocotb.task.bridge/resume), DUT reset "
@@ -388,6 +388,9 @@ def run_suite(
     env = simulator_env(sim)
     env.pop("PYTEST_CURRENT_TEST", None)  # the runner changes behaviour under pytest
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    # No pytest plugins in the simulator (cocotb's assertion rewriting would load them): with no
+    # pytest session there, Hypothesis's plugin would take every example for import-time work.
+    env.setdefault("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
     env.update(extra_env or {})
     result.log = run_dir / "sim.log"
     t0 = time.perf_counter()

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 import golden
 from testbench import coverage, fuzz
-from testbench.fuzz_cli import execute_emu
-from testbench.strategies import dense_txns, probabilities
+from testbench.fuzz_cli import execute_backends, execute_emu
+from testbench.strategies import EDGE_SEEDS, dense_txns, probabilities
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -74,6 +74,18 @@ def test_unknown_planted_bug_is_rejected(monkeypatch) -> None:
         fuzz.expected_counts(t, golden.get_backend("numpy"))
 
 
+def test_campaign_rejects_bad_budgets() -> None:
+    with pytest.raises(ValueError, match="shrink_rounds must be >= 0, got -1"):
+        fuzz.run_campaign(_numpy, core=fuzz.FUZZ_CORE, seed=1, max_examples=1, shrink_rounds=-1)
+    with pytest.raises(ValueError, match="max_examples or time_budget"):
+        fuzz.run_campaign(_numpy, core=fuzz.FUZZ_CORE, seed=1, max_examples=None)
+    from testbench.strategies import lengths, sizes_around
+    with pytest.raises(ValueError, match="max_length must be >= 1, got 0"):
+        lengths(0)
+    with pytest.raises(ValueError, match="n must be >= 1, got 0"):
+        sizes_around(0)
+
+
 def test_save_load_roundtrip(tmp_path: Path) -> None:
     from testbench.model import random_txn
     t = random_txn(np.random.default_rng(1), 3, 4, 100, seed=(1 << 64) - 1)
@@ -88,13 +100,46 @@ def test_emulator_matches_golden_on_generated_transactions() -> None:
     assert not res.failed, res.message
 
 
-def _assert_shrunk(txn) -> None:
-    """The shrunk case of the planted bug: one output, a length that is a multiple of 64, and
-    a single weight bit in all the layer, bit 63 of the last word (what the wrong model drops)."""
-    flat = txn.weights.reshape(-1)
-    assert txn.n_out == 1 and txn.length % 64 == 0, txn.describe()
-    assert sum(int(w).bit_count() for w in flat) == 1, txn.describe()
-    assert sum(int(w) == 1 << 63 for w in txn.weights[..., -1].reshape(-1)) == 1, txn.describe()
+#: How the planted bug's minimal case is driven: the first drive options (no stall, no
+#: back-pressure, weights from the buffer).
+SIMPLEST_DRIVE = {"source": "buffer", "gap": 0.0, "backpressure": 0.0}
+
+
+def assert_shrunk_to_minimal(txn, drive: dict | None = None) -> None:
+    """The truly minimal case of the planted bug ``last_bit`` (bit 63 of the last word dropped
+    when the length is a multiple of 64): one output, one input, length 64, the single weight
+    bit 63 of word 0, p = 1.0 (0.0 cannot expose it; 1.0 exposes it for any seed), the
+    simplest seed (``EDGE_SEEDS[0]``, 0xACE1) and the simplest drive options."""
+    assert (txn.n_out, txn.n_in, txn.length) == (1, 1, 64), txn.describe()
+    assert txn.weights.tolist() == [[[1 << 63]]], txn.describe()
+    assert txn.probs.tolist() == [1.0] and txn.seed == EDGE_SEEDS[0] == 0xACE1, txn.describe()
+    if drive is not None:
+        assert drive == SIMPLEST_DRIVE, drive
+
+
+def test_planted_bug_shrinks_to_the_minimal_case_on_the_emulator(monkeypatch,
+                                                                tmp_path: Path) -> None:
+    """A campaign on the emulator finds the planted bug and shrinks it to exactly the minimal
+    case (the backends target does the same through ``sctb fuzz`` below)."""
+    monkeypatch.setenv("SCTB_PLANTED_BUG", "last_bit")
+    res = fuzz.run_campaign(execute_emu, core=fuzz.FUZZ_CORE, seed=1, max_examples=300,
+                            out_dir=tmp_path)
+    assert res.failed and res.minimal is not None, res.message
+    assert_shrunk_to_minimal(*fuzz.load_txn(res.minimal))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [101, 201, 301, 401, 501])
+@pytest.mark.parametrize("target", ["backends", "emu"])
+def test_planted_bug_shrinks_to_the_minimal_case_for_every_seed(monkeypatch, tmp_path: Path,
+                                                                target: str, seed: int) -> None:
+    """The same over more hypothesis seeds: shrinking does not depend on where it starts."""
+    monkeypatch.setenv("SCTB_PLANTED_BUG", "last_bit")
+    execute = execute_emu if target == "emu" else execute_backends
+    res = fuzz.run_campaign(execute, core=fuzz.FUZZ_CORE, seed=seed, max_examples=300,
+                            out_dir=tmp_path)
+    assert res.failed and res.minimal is not None, res.message
+    assert_shrunk_to_minimal(*fuzz.load_txn(res.minimal))
 
 
 def _cli(*args: str, env_extra: dict | None = None) -> subprocess.CompletedProcess:
@@ -122,7 +167,7 @@ def test_cli_passes_then_finds_planted_bug_with_database(tmp_path: Path) -> None
     saved = json.loads((tmp_path / "backends-core5x3w8-planted-last_bit" /
                         "fuzz-result.json").read_text())
     assert saved["failed"] and saved["minimal"]
-    _assert_shrunk(fuzz.load_txn(saved["minimal"])[0])
+    assert_shrunk_to_minimal(*fuzz.load_txn(saved["minimal"]))
     # The database replays the failure first: the second campaign fails after few examples.
     proc = _cli("--target", "backends", "--max-examples", "300", "--out", str(tmp_path),
                 env_extra={"SCTB_PLANTED_BUG": "last_bit"})
@@ -162,3 +207,22 @@ def test_regress_coverage_report_fails_on_a_hole(tmp_path: Path) -> None:
     assert ok and merged["seed"]["wrap"] == 1
     assert rtl_regress.coverage_report([SuiteResult(suite="dense", sim="icarus")],
                                        Console()) == (True, None)
+
+
+def test_strategies_shrink_to_the_simplest_value_that_still_fails() -> None:
+    """Each building block shrinks to its simplest failing value: a multiple of 64 to 64, fewer
+    words at the same offset, p to 1.0 when 0.0 passes, a size to the smallest that fails, the
+    seed to 0xACE1."""
+    from hypothesis import find
+
+    from testbench.strategies import lengths, seeds, sizes_around
+
+    quiet = settings(database=None, max_examples=500)
+    assert find(lengths(), lambda n: n % 64 == 0, settings=quiet) == 64
+    assert find(lengths(), lambda n: n % 64 == 1 and n > 100, settings=quiet) == 129
+    # One word: the offsets in EDGE_OFFSETS order (-1 is the simplest non-zero one).
+    assert find(lengths(), lambda n: n < 64, settings=quiet) == 63
+    assert find(probabilities(), lambda p: p > 0.5, settings=quiet) == 1.0
+    assert find(probabilities(), lambda p: 0 < p < 1, settings=quiet) == 0.5 / 65536
+    assert find(sizes_around(5), lambda n: n >= 3, settings=quiet) == 3
+    assert find(seeds(), lambda s: True, settings=quiet) == 0xACE1

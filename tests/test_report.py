@@ -211,7 +211,7 @@ def test_passing_report_in_headless_chromium(reports, browser) -> None:
     rtl = _rows(browser, "rtl")
     assert [(r[0], r[1], r[-1]) for r in rtl] == [("blocks", "icarus", "yes"),
                                                   ("uvm", "icarus", "yes")]
-    assert rtl[1][2] == "2" and rtl[1][3] == "2" and rtl[1][4] == "0"  # uvm: tests, pass, fail
+    assert rtl[1][2] == "3" and rtl[1][3] == "3" and rtl[1][4] == "0"  # uvm: tests, pass, fail
     cov = _rows(browser, "coverage")
     assert [r[0] for r in cov] == list(coverage.BINS)
     assert browser.find_elements(By.CSS_SELECTOR, "span.bin.hole") == []
@@ -225,7 +225,7 @@ def test_passing_report_in_headless_chromium(reports, browser) -> None:
     href = browser.find_element(By.ID, "junit").get_attribute("href")
     junit = _link_target(index, href)
     cases = list(ElementTree.parse(junit).getroot().iter("testcase"))
-    assert len(cases) == 6 and not any(c.find("failure") is not None for c in cases)
+    assert len(cases) == 7 and not any(c.find("failure") is not None for c in cases)
 
 
 @pytest.mark.sim

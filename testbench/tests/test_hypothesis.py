@@ -3,7 +3,6 @@ driven per example through cocotb.task.resume; the shrunk failure is saved with 
 
 from __future__ import annotations
 
-import json
 import os
 import time
 
@@ -12,7 +11,7 @@ import numpy as np
 
 from .. import coverage
 from ..bfm import DenseBfm, wmem_path
-from ..fuzz import expected_counts, load_txn, replay_command, run_campaign
+from ..fuzz import expected_counts, load_txn, report_campaign, run_campaign
 from ..model import DenseTxn, tiles
 from .common import record, settings
 
@@ -65,21 +64,7 @@ async def hypothesis_dense(dut):
         entry["transactions"] = result.examples
         entry["bit_products"] = result.bit_products
     coverage.export_json(out / "coverage.json")
-    info = result.to_json()
-    info["seconds"] = time.perf_counter() - t0
-    if result.failed:
-        info["replay"] = {
-            settings.sim: replay_command(result.minimal.resolve(), "rtl", settings.sim),
-            "emu": replay_command(result.minimal.resolve(), "emu"),
-        }
-    (out / "fuzz-result.json").write_text(json.dumps(info, indent=1))
-    if result.failed:
-        lines = [(f"hypothesis found a failing transaction after {result.examples} examples "
-                 f"(shrunk): {result.message}"), result.txn.describe(),
-                 f"saved: {result.minimal.resolve()}",
-                 f"replay: {info['replay'][settings.sim]}",
-                 f"replay on the emulator: {info['replay']['emu']}"]
-        for line in lines[-3:]:
-            print(line, flush=True)
-        raise AssertionError("\n".join(lines))
-    dut._log.info(f"hypothesis: {result.examples} examples passed in {info['seconds']:.1f} s")
+    failure = report_campaign(result, out, settings.sim, time.perf_counter() - t0)
+    if failure is not None:
+        raise AssertionError(failure)
+    dut._log.info(f"hypothesis: {result.examples} examples passed in {result.seconds:.1f} s")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import cocotb
 import pyuvm
 from pyuvm import ConfigDB, uvm_factory, uvm_test
@@ -9,7 +11,7 @@ from pyuvm import ConfigDB, uvm_factory, uvm_test
 from .. import coverage
 from ..bfm import DenseBfm, wmem_path
 from ..fuzz import expected_counts
-from ..uvm import DenseBaseSeq, DenseEnv, DirectedSeq, RandomSeq
+from ..uvm import DenseBaseSeq, DenseEnv, DirectedSeq, HypothesisSeq, RandomSeq
 from .common import record, settings
 
 
@@ -61,4 +63,22 @@ class RandomTest(DenseBaseTest):
 
     def build_phase(self) -> None:
         uvm_factory().set_type_override_by_type(DenseBaseSeq, RandomSeq)
+        super().build_phase()
+
+
+@pyuvm.test()
+class HypothesisTest(DenseBaseTest):
+    """Items drawn by hypothesis, shrunk on a mismatch (the HypothesisSeq override).
+
+    ConfigDB ``HYP_EXAMPLES``: ``SCTB_FUZZ_EXAMPLES`` when set, else 30 scaled by
+    ``SCTB_SCALE``; ``HYP_MAX_LENGTH``: ``SCTB_FUZZ_MAX_LENGTH`` or 300.
+    """
+
+    def build_phase(self) -> None:
+        uvm_factory().set_type_override_by_type(DenseBaseSeq, HypothesisSeq)
+        env = os.environ
+        ConfigDB().set(None, "*", "HYP_EXAMPLES", int(env["SCTB_FUZZ_EXAMPLES"])
+                       if env.get("SCTB_FUZZ_EXAMPLES") else settings.count(30))
+        ConfigDB().set(None, "*", "HYP_MAX_LENGTH", int(env.get("SCTB_FUZZ_MAX_LENGTH", "300")))
+        ConfigDB().set(None, "*", "SIM", settings.sim)
         super().build_phase()

@@ -9,10 +9,11 @@ from .env import (
     DenseItem,
     DenseScoreboard,
     DirectedSeq,
+    HypothesisSeq,
     RandomSeq,
     ResultMonitor,
 )
 
 __all__ = ["CoverageSubscriber", "DenseAgent", "DenseBaseSeq", "DenseDriver", "DenseEnv",
-           "DenseItem", "DenseScoreboard", "DirectedSeq", "RandomSeq",
+           "DenseItem", "DenseScoreboard", "DirectedSeq", "HypothesisSeq", "RandomSeq",
            "ResultMonitor"]

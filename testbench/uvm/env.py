@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
+import cocotb
 import numpy as np
 import pyuvm
 from pyuvm import (
@@ -21,11 +22,13 @@ from pyuvm import (
 
 from .. import coverage
 from ..bfm import DenseBfm
+from ..fuzz import FuzzResult, report_campaign, run_campaign
 from ..model import CoreShape, DenseTxn, random_txn, tiles
 from ..scoreboard import Mismatch, Scoreboard
 
 __all__ = ["CoverageSubscriber", "DenseAgent", "DenseBaseSeq", "DenseDriver", "DenseEnv",
-           "DenseItem", "DenseScoreboard", "DirectedSeq", "RandomSeq", "ResultMonitor"]
+           "DenseItem", "DenseScoreboard", "DirectedSeq", "HypothesisSeq", "RandomSeq",
+           "ResultMonitor"]
 
 
 class DenseItem(uvm_sequence_item):
@@ -45,6 +48,8 @@ class DenseItem(uvm_sequence_item):
         int64 ``(n_out,)`` read back from the DUT (tile sums).
     back_to_back : bool
         Set by the driver: no reset since the previous transaction.
+    mismatch : str or None
+        Set by the scoreboard: its report when the counts differ from the golden model.
     """
 
     def __init__(self, name: str = "dense_item", txn: DenseTxn | None = None, *,
@@ -58,6 +63,7 @@ class DenseItem(uvm_sequence_item):
         self.reset = reset
         self.counts: np.ndarray | None = None
         self.back_to_back = False
+        self.mismatch: str | None = None
 
     def __str__(self) -> str:
         t = self.txn
@@ -145,6 +151,53 @@ class RandomSeq(DenseBaseSeq):
                             reset=bool(rng.random() < 0.2))
 
 
+class HypothesisSeq(DenseBaseSeq):
+    """Items drawn by hypothesis: ``@given(testbench.strategies.dense_txns)``, with shrinking.
+
+    ``@given`` runs in a ``cocotb.task.bridge`` thread (:func:`testbench.fuzz.run_campaign`);
+    each example is sent, through ``cocotb.task.resume``, as one item (with a reset first) down
+    the normal sequencer -> driver -> monitor -> scoreboard path, and the scoreboard's verdict
+    (``DenseItem.mismatch``) is the example's: a mismatch fails it, and hypothesis shrinks it.
+    The shrunk item is saved as ``DUMP_DIR/minimal.npz``, ``DUMP_DIR/fuzz-result.json`` holds
+    the campaign with the replay commands, and the sequence then raises ``AssertionError``
+    with the report. ConfigDB: ``SEED`` (hypothesis's), ``HYP_EXAMPLES`` (examples generated),
+    ``HYP_MAX_LENGTH``, ``DUMP_DIR`` and ``SIM`` (for the replay command).
+
+    Attributes
+    ----------
+    result : FuzzResult or None
+        The campaign, once the body has run.
+    sent : int
+        Items sent so far (examples run, shrinking included).
+    """
+
+    result: FuzzResult | None = None
+    sent = 0
+
+    async def send(self, txn: DenseTxn, drive: dict) -> np.ndarray:
+        """One example as an item; int64 ``(n_out,)`` counts, ``AssertionError`` on a mismatch."""
+        self.sent += 1
+        item = DenseItem(f"hypothesis_{self.sent}", txn, reset=True, **drive)
+        await self.start_item(item)
+        await self.finish_item(item)
+        if item.mismatch is not None:
+            raise AssertionError(item.mismatch)
+        return item.counts
+
+    async def body(self) -> None:
+        cdb = ConfigDB()
+        dump_dir = cdb.get(None, "", "DUMP_DIR")
+        t0 = time.perf_counter()
+        self.result = await cocotb.task.bridge(run_campaign)(
+            cocotb.task.resume(self.send), core=self.core(), seed=cdb.get(None, "", "SEED"),
+            max_examples=cdb.get(None, "", "HYP_EXAMPLES"), out_dir=dump_dir,
+            max_length=cdb.get(None, "", "HYP_MAX_LENGTH"), check=False, sample=False)
+        failure = report_campaign(self.result, dump_dir, cdb.get(None, "", "SIM"),
+                                  time.perf_counter() - t0)
+        if failure is not None:
+            raise AssertionError(failure)
+
+
 # ---- agent ----------------------------------------------------------------------------------------
 class DenseDriver(uvm_driver):
     """Runs each item tile by tile through the BFM and publishes it with its counts on ``ap``."""
@@ -223,6 +276,7 @@ class DenseScoreboard(uvm_subscriber):
         try:
             self.sb.check(item.txn, expected, item.counts)
         except Mismatch as e:
+            item.mismatch = str(e)
             self.errors.append(f"{item}: {e}")
 
     def check_phase(self) -> None:
