@@ -112,15 +112,19 @@ def _upstream_forward():
 
 
 def run_bench(workloads: list[str] | None = None, backends: list[str] | None = None,
-              *, include_upstream: bool = True, encoder_bits: int = 1 << 24) -> dict:
-    """Time ``sc_forward`` of each backend on each workload, plus the encoder alone.
+              *, include_upstream: bool = True, encoder_bits: int = 1 << 24,
+              neuron_size: tuple[int, int] | None = (1000, 1024)) -> dict:
+    """Time ``sc_forward`` of each backend on each workload, the encoder alone, and the neuron.
+
+    ``neuron_size`` is ``(steps, neurons)`` of :func:`bench_neuron` (``None``: not measured).
 
     Returns
     -------
     dict
         ``{"read_bandwidth_GBps", "workloads": [{name, shape, roofline_s, results: [{backend,
         seconds, vs_numpy, vs_upstream, vs_roofline}]}], "encoder": [{backend, seconds,
-        bits_per_s}], "skipped": {backend: reason}}``. ``vs_numpy`` and ``vs_upstream`` are
+        bits_per_s}], "neuron": [{model, seconds, vs_numpy, ...}] (see :func:`bench_neuron`),
+        "skipped": {backend: reason}}``. ``vs_numpy`` and ``vs_upstream`` are
         speed-ups (their time / this time); ``vs_roofline`` is this time / roofline time
         (1.0 = at the memory-read limit).
     """
@@ -178,7 +182,45 @@ def run_bench(workloads: list[str] | None = None, backends: list[str] | None = N
         t = timeit(lambda be=be: be.encode_inputs(probs, length=length, seed=7), min_reps=3)
         report["encoder"].append({"backend": name, "seconds": t, "bits_per_s": n_in * length / t,
                                   "n_in": n_in, "length": length})
+    if neuron_size is not None:
+        report["neuron"], neuron_skipped = bench_neuron(*neuron_size)
+        report["skipped"].update(neuron_skipped)
     return report
+
+
+def bench_neuron(steps: int = 1000, neurons: int = 1024) -> tuple[list[dict], dict[str, str]]:
+    """``lif_run`` of every neuron model on ``steps`` x ``neurons`` random Q8.8 currents.
+
+    Returns
+    -------
+    rows : list of dict
+        ``{model, seconds, vs_numpy, steps, neurons}`` per model that runs here, NumPy first;
+        every model's spikes and trace are checked equal to NumPy's first.
+    skipped : dict
+        ``{"neuron <model>": why}`` for the models that cannot run here.
+    """
+    rng = np.random.default_rng(3)
+    params = golden.LifParams(v_rest=0, v_reset=-256, v_th=512, leak=20, gain=256, refractory=2)
+    state = golden.lif_init(neurons, params)
+    currents = rng.integers(-400, 900, size=(steps, neurons)).astype(np.int16)
+    noise = rng.integers(-30, 30, size=(steps, neurons)).astype(np.int16)
+    want = golden.lif_run(state, currents, params, noise)
+    rows: list[dict] = []
+    skipped: dict[str, str] = {}
+    for name in ["numpy", *(n for n in golden.neuron_names() if n != "numpy")]:
+        try:
+            model = golden.get_neuron(name)
+        except RuntimeError as exc:
+            skipped[f"neuron {name}"] = str(exc)
+            continue
+        got = model.lif_run(state, currents, params, noise)
+        if not (np.array_equal(got[1], want[1]) and np.array_equal(got[2], want[2])):
+            raise AssertionError(f"neuron model {name!r} differs from NumPy in lif_run")
+        t = timeit(lambda m=model: m.lif_run(state, currents, params, noise), min_reps=3)
+        rows.append({"model": name, "seconds": t, "steps": steps, "neurons": neurons})
+    for row in rows:
+        row["vs_numpy"] = rows[0]["seconds"] / row["seconds"]
+    return rows, skipped
 
 
 SWEEP_BENCH_SPEC = """

@@ -51,6 +51,15 @@ def bench_tables(report: dict) -> list[Table]:
             t.add_row(r["backend"], f"{r['n_in']} x {r['length']}", f"{r['seconds'] * 1e3:.2f}",
                       f"{r['bits_per_s'] / 1e9:.2f}")
         tables.append(t)
+    if report.get("neuron"):
+        first = report["neuron"][0]
+        t = Table(title=(f"neuron: lif_run, {first['steps']} steps x {first['neurons']} Q8.8 LIF "
+                         f"neurons (bit-identical to NumPy, checked)"))
+        for col in ("model", "ms", "speed-up vs numpy"):
+            t.add_column(col, justify="left" if col == "model" else "right")
+        for r in report["neuron"]:
+            t.add_row(r["model"], f"{r['seconds'] * 1e3:.2f}", _ratio(r["vs_numpy"]))
+        tables.append(t)
     if "sweep" in report:
         sw = report["sweep"]
         t = Table(title=f"sweep: {sw['points']} CPU-bound points, 1 rank vs {sw['ranks']} ranks")

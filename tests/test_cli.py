@@ -13,7 +13,7 @@ import pytest
 import golden
 from golden import _backend
 from testbench import cli
-from testbench.bench import get_workload, run_bench
+from testbench.bench import bench_neuron, get_workload, run_bench
 from testbench.compare import compare_backends
 
 
@@ -70,7 +70,8 @@ def test_regress_fails_on_a_mismatch(planted, tmp_path, capsys) -> None:
 
 
 def test_bench_report_shape() -> None:
-    report = run_bench(["W1"], ["numpy"], include_upstream=False, encoder_bits=1 << 16)
+    report = run_bench(["W1"], ["numpy"], include_upstream=False, encoder_bits=1 << 16,
+                       neuron_size=(10, 16))
     assert report["read_bandwidth_GBps"] > 0
     (w1,) = report["workloads"]
     assert (w1["n_out"], w1["n_in"], w1["length"]) == (128, 128, 4096)
@@ -79,6 +80,14 @@ def test_bench_report_shape() -> None:
     assert row["backend"] == "numpy" and row["vs_numpy"] == 1.0 and row["seconds"] > 0
     assert row["vs_roofline"] == pytest.approx(row["seconds"] / w1["roofline_s"])
     assert report["encoder"][0]["bits_per_s"] > 0
+    assert report["neuron"][0]["model"] == "numpy"
+
+
+def test_bench_neuron_times_every_model_against_numpy() -> None:
+    rows, skipped = bench_neuron(steps=20, neurons=64)
+    assert rows[0]["model"] == "numpy" and rows[0]["vs_numpy"] == 1.0
+    assert {r["model"] for r in rows} | {k.split()[1] for k in skipped} == {"numpy", "jax", "rust"}
+    assert all(r["seconds"] > 0 and r["steps"] == 20 and r["neurons"] == 64 for r in rows)
 
 
 def test_bench_rejects_unknown_names() -> None:
