@@ -11,10 +11,10 @@ from ._backend import Backend, get_backend
 from ._neuron import (
     N_IN_MAX,
     LifState,
-    _check_int_array,
     check_params,
     check_state,
     dot_to_current,
+    lif_run,
     lif_step,
 )
 from ._validate import check_length, check_sc_args
@@ -171,6 +171,7 @@ def dense_lif_run(
     """
     params = check_params(params)
     v, _ = check_state(state)
+    be = _backend(backend)
     p = np.asarray(probs)
     if p.ndim != 2:
         raise ValueError(f"probs must be 2-D (T, n_in), got shape {p.shape}")
@@ -180,22 +181,15 @@ def dense_lif_run(
     # The weights' own checks (dtype, rank, n_words) with a stand-in input of their n_in.
     stand_in = np.zeros(np.shape(weights)[1] if np.ndim(weights) == 3 else 0)
     weights, _, length, _ = check_sc_args(weights, stand_in, length, 0)
-    n_out = weights.shape[0]
+    n_out, n_in = weights.shape[:2]
     if v.shape[0] != n_out:
         raise ValueError(f"state has {v.shape[0]} neurons but weights has n_out={n_out}")
-    nz = None
-    if noise is not None:
-        nz = np.asarray(noise)
-        if nz.shape != (p.shape[0], n_out):
-            raise ValueError(f"noise must have shape (T, n_out) = {(p.shape[0], n_out)}, "
-                             f"got {nz.shape}")
-        nz = _check_int_array(nz, "noise", -32768, 32767)
-    n = n_out
-    spikes = np.zeros((p.shape[0], n), dtype=bool)
-    trace = np.zeros((p.shape[0], n), dtype=np.int16)
-    counts = np.zeros((p.shape[0], n), dtype=np.int64)
+    n_full = _full_scale(n_full, n_in, length)
+    counts = np.zeros((p.shape[0], n_out), dtype=np.int64)
     for t in range(p.shape[0]):
-        state, spikes[t], trace[t], counts[t] = dense_lif_step(
-            state, weights, p[t], length, seeds[t], params, y_min=y_min, y_max=y_max,
-            n_full=n_full, noise=None if nz is None else nz[t], backend=backend)
+        _, x, _, seed = check_sc_args(weights, p[t], length, seeds[t])
+        counts[t] = be.sc_counts(weights, x, length=length, seed=seed)
+    # The neurons of all steps at once: one current map, then lif_run's checks and loop.
+    currents = dot_to_current(counts, n_full, y_min, y_max)
+    state, spikes, trace = lif_run(state, currents, params, noise)
     return state, spikes, trace, counts

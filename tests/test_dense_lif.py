@@ -151,7 +151,7 @@ def test_run_bad_input() -> None:
         dense_lif_run(s2, w, np.zeros(3), 10, [1], P, y_min=0, y_max=1)
     with pytest.raises(ValueError, match="seeds has 1 entries but probs has T=2"):
         dense_lif_run(s2, w, np.zeros((2, 3)), 10, [1], P, y_min=0, y_max=1)
-    with pytest.raises(ValueError, match=r"noise must have shape \(T, n_out\) = \(2, 2\)"):
+    with pytest.raises(ValueError, match=r"noise must have shape \(2, 2\), got \(2, 3\)"):
         dense_lif_run(s2, w, np.zeros((2, 3)), 10, [1, 2], P, y_min=0, y_max=1,
                       noise=np.zeros((2, 3), np.int64))
     with pytest.raises(ValueError, match="weights_packed must be 3-D"):
