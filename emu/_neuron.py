@@ -9,7 +9,7 @@ from golden import LifParams, LifState
 from golden._neuron import check_params
 
 from ._blocks import ScDense
-from ._sim import Simulator, StreamSource, transaction_beats
+from ._sim import ResultSink, Simulator, StreamSource, transaction_beats
 
 __all__ = ["ScDenseLif", "ScDotToCurrent", "ScLif", "SpikeSink", "dense_lif_sources",
            "run_dense_lif"]
@@ -248,7 +248,7 @@ class ScDenseLif:
         return f"{self.u_core.line_trace()} | {flags} {spikes} v0={int(self.out_v[0])}"
 
 
-class SpikeSink:
+class SpikeSink(ResultSink):
     """Takes the output beats of :class:`ScDenseLif`; ``out_ready`` follows ``pattern``.
 
     Attributes
@@ -258,12 +258,9 @@ class SpikeSink:
     """
 
     def __init__(self, pattern=None) -> None:
-        self.pattern = np.asarray(pattern if pattern is not None else [True], dtype=bool)
+        super().__init__(pattern)
         self.spikes: list[np.ndarray] = []
         self.v: list[np.ndarray] = []
-
-    def drive(self, dut, cycle: int) -> None:
-        dut.out_ready = int(self.pattern[cycle % self.pattern.size])
 
     def observe(self, dut) -> None:
         if dut.out_valid and dut.out_ready:
