@@ -109,17 +109,6 @@ def dot_to_current(
     ValueError for ``n_in`` outside ``[1, 2**31 - 1]`` or a count outside ``[0, n_in]``.
     """
 
-def lif_step(
-    v: npt.NDArray[np.int16],
-    refc: npt.NDArray[np.uint16],
-    current: npt.NDArray[np.int16],
-    params: tuple[int, int, int, int, int, int],
-    noise: npt.NDArray[np.int16] | None = None,
-    *,
-    popcount: str | None = None,
-) -> tuple[npt.NDArray[np.int16], npt.NDArray[np.uint16], npt.NDArray[np.bool_]]:
-    """One LIF step of ``n`` neurons: new ``(v (n,), ref (n,), spikes (n,))``; inputs untouched."""
-
 def lif_run(
     v: npt.NDArray[np.int16],
     refc: npt.NDArray[np.uint16],

@@ -25,7 +25,7 @@ else:
 __all__ = ["dot_to_current", "lif_run", "lif_step", "unavailable_reason"]
 
 # What this module calls; an older build that lacks one is reported as unavailable.
-_NATIVE_SYMBOLS = ("dot_to_current", "lif_run", "lif_step")
+_NATIVE_SYMBOLS = ("dot_to_current", "lif_run")
 
 
 def unavailable_reason() -> str | None:
@@ -102,10 +102,8 @@ def lif_step(
     """
     lib = _lib()
     params, v, ref, cur, nz = check_step_args(state, current, params, noise)
-    v2, ref2, spikes = lib.lif_step(
-        _raw(v, np.int16), _raw(ref, np.uint16), _raw(cur, np.int16), _params_tuple(params),
-        None if nz is None else _raw(nz, np.int16))
-    return LifState(v2, ref2.astype(np.int32)), spikes
+    new, spikes, _ = _run(lib, params, v, ref, cur[None], None if nz is None else nz[None])
+    return new, spikes[0]
 
 
 def lif_run(
@@ -136,7 +134,12 @@ def lif_run(
         int16 ``(T, n)``: the membrane after each step (``v_reset`` where it spiked).
     """
     lib = _lib()
-    params, v, ref, cur, nz = check_run_args(state, currents, params, noise)
+    return _run(lib, *check_run_args(state, currents, params, noise))
+
+
+def _run(lib: Any, params: LifParams, v: np.ndarray, ref: np.ndarray, cur: np.ndarray,
+         nz: np.ndarray | None) -> tuple[LifState, np.ndarray, np.ndarray]:
+    """``_native.lif_run`` on checked int64 arrays (``cur`` and ``nz`` ``(T, n)``)."""
     v2, ref2, spikes, trace = lib.lif_run(
         _raw(v, np.int16), _raw(ref, np.uint16), _raw(cur, np.int16), _params_tuple(params),
         None if nz is None else _raw(nz, np.int16))

@@ -45,7 +45,6 @@ _NATIVE_SYMBOLS = (
     "encode_inputs",
     "kernel_paths",
     "lif_run",
-    "lif_step",
     "pack_bits",
     "popcount_total",
     "sc_counts",

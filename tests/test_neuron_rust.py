@@ -138,10 +138,10 @@ def test_lif_step_every_path_over_all_membranes(path: str) -> None:
                         refractory=65535),
               LifParams(v_rest=-300, v_reset=0, v_th=256, leak=1, gain=-256, refractory=0)):
         s_np, sp_np = golden.lif_step(LifState(v, ref), cur, p, noise)
-        v2, r2, sp = _native.lif_step(v, ref.astype(np.uint16), cur.astype(np.int16), tuple(p),
-                                      noise.astype(np.int16), popcount=path)
+        v2, r2, sp, _ = _native.lif_run(v, ref.astype(np.uint16), cur[None].astype(np.int16),
+                                        tuple(p), noise[None].astype(np.int16), popcount=path)
         assert np.array_equal(v2, s_np.v) and np.array_equal(r2, s_np.ref)
-        assert np.array_equal(sp, sp_np) and sp.any() and not sp.all()
+        assert np.array_equal(sp[0], sp_np) and sp.any() and not sp.all()
 
 
 def test_lif_directed_contract_examples() -> None:
@@ -301,13 +301,13 @@ def test_native_refuses_what_the_wrapper_never_sends() -> None:
     with pytest.raises(ValueError, match=r"noise must have shape \(3, 2\), got \(2, 2\)"):
         _native.lif_run(v, ref, cur, p, cur[:2].copy())
     with pytest.raises(ValueError, match=r"ref must have shape \(2,\), got \(1,\)"):
-        _native.lif_step(v, ref[:1].copy(), cur[0], p)
+        _native.lif_run(v, ref[:1].copy(), cur, p)
     with pytest.raises(ValueError, match="currents must be C-contiguous"):
         _native.lif_run(v, ref, np.zeros((2, 3), np.int16).T, p)
     with pytest.raises(ValueError, match="unknown kernel path 'sse'"):
-        _native.lif_step(v, ref, cur[0], p, popcount="sse")
+        _native.lif_run(v, ref, cur, p, popcount="sse")
     with pytest.raises(OverflowError):
-        _native.lif_step(v, ref, cur[0], (0, 0, 0, 0, 0, 70000))
+        _native.lif_run(v, ref, cur, (0, 0, 0, 0, 0, 70000))
 
 
 def test_unbuilt_or_stale_extension_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -321,7 +321,7 @@ def test_unbuilt_or_stale_extension_is_reported(monkeypatch: pytest.MonkeyPatch)
         dot_to_current = _native.dot_to_current
 
     monkeypatch.setattr(nr, "_native", Stale)
-    with pytest.raises(RuntimeError, match="stale: it lacks lif_run, lif_step"):
+    with pytest.raises(RuntimeError, match="stale: it lacks lif_run; run `make native`"):
         nr.dot_to_current([0], 1, 0, 1)
 
 

@@ -463,46 +463,6 @@ fn lif_state(
     ))
 }
 
-/// One LIF step: `(v int16 (n,), ref uint16 (n,), spikes bool (n,))` (see `golden.lif_step`);
-/// `popcount` names the kernel path, as everywhere in this module.
-#[pyfunction]
-#[pyo3(signature = (v, refc, current, params, noise=None, *, popcount=None))]
-#[allow(clippy::type_complexity)]
-fn lif_step<'py>(
-    py: Python<'py>,
-    v: PyReadonlyArray1<'py, i16>,
-    refc: PyReadonlyArray1<'py, u16>,
-    current: PyReadonlyArray1<'py, i16>,
-    params: ParamsTuple,
-    noise: Option<PyReadonlyArray1<'py, i16>>,
-    popcount: Option<&str>,
-) -> PyResult<(
-    Bound<'py, PyArray1<i16>>,
-    Bound<'py, PyArray1<u16>>,
-    Bound<'py, PyArray1<bool>>,
-)> {
-    let lvl = level(popcount)?;
-    let p = lif_params(params)?;
-    let (mut v, mut r) = lif_state(&v, &refc)?;
-    let n = v.len();
-    check_len("current", current.shape(), &[n])?;
-    let cur = contiguous(&current, "current")?;
-    let nz = match &noise {
-        Some(z) => {
-            check_len("noise", z.shape(), &[n])?;
-            Some(contiguous(z, "noise")?)
-        }
-        None => None,
-    };
-    let mut spikes = zeroed::<bool>(n)?;
-    py.detach(|| neuron::lif_step(&mut v, &mut r, cur, nz, &p, &mut spikes, lvl));
-    Ok((
-        v.into_pyarray(py),
-        r.into_pyarray(py),
-        spikes.into_pyarray(py),
-    ))
-}
-
 /// `T` LIF steps: `(v int16 (n,), ref uint16 (n,), spikes bool (T, n), trace int16 (T, n))`
 /// (see `golden.lif_run`). Neurons are split over threads for large problems; `popcount`
 /// names the kernel path.
@@ -590,7 +550,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(unpack_bits, m)?)?;
     m.add("LIF_PARALLEL_MIN_NEURON_STEPS", neuron::PAR_MIN_NEURON_STEPS)?;
     m.add_function(wrap_pyfunction!(dot_to_current, m)?)?;
-    m.add_function(wrap_pyfunction!(lif_step, m)?)?;
     m.add_function(wrap_pyfunction!(lif_run, m)?)?;
     Ok(())
 }
