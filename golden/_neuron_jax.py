@@ -69,7 +69,21 @@ def jax_lif_run(
     state: LifState, currents: Any, params: LifParams, noise: Any = None
 ) -> tuple[LifState, np.ndarray, np.ndarray]:
     """JAX twin of :func:`golden.lif_run` (``lax.scan`` over steps; same checks and results)."""
-    params, v, ref, cur, nz = check_run_args(state, currents, params, noise)
+    return _run(*check_run_args(state, currents, params, noise))
+
+
+def jax_lif_step(
+    state: LifState, current: Any, params: LifParams, noise: Any = None
+) -> tuple[LifState, np.ndarray]:
+    """JAX twin of :func:`golden.lif_step`."""
+    params, v, ref, cur, nz = check_step_args(state, current, params, noise)
+    new, spikes, _ = _run(params, v, ref, cur[None], None if nz is None else nz[None])
+    return new, spikes[0]
+
+
+def _run(params: LifParams, v: np.ndarray, ref: np.ndarray, cur: np.ndarray,
+         nz: np.ndarray | None) -> tuple[LifState, np.ndarray, np.ndarray]:
+    """The scan on checked int64 arrays (``cur`` and ``nz`` ``(T, n)``)."""
     if nz is None:
         nz = np.zeros_like(cur)
     with x64_scope():
@@ -78,12 +92,3 @@ def jax_lif_run(
             jnp.asarray(nz))
         return (LifState(np.asarray(v2).astype(np.int16), np.asarray(ref2).astype(np.int32)),
                 np.asarray(spikes).astype(bool), np.asarray(trace).astype(np.int16))
-
-
-def jax_lif_step(
-    state: LifState, current: Any, params: LifParams, noise: Any = None
-) -> tuple[LifState, np.ndarray]:
-    """JAX twin of :func:`golden.lif_step`."""
-    params, _, _, cur, nz = check_step_args(state, current, params, noise)
-    new, spikes, _ = jax_lif_run(state, cur[None], params, None if nz is None else nz[None])
-    return new, spikes[0]
