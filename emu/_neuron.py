@@ -297,6 +297,7 @@ def dense_lif_sources(transactions, noise, W: int, patterns: dict | None = None)
 def run_dense_lif(
     N_IN: int, N_OUT: int, W: int, transactions, params: LifParams, *, n_full: int, y_min: int,
     y_max: int, noise=None, patterns: dict | None = None, probes=(), max_cycles: int | None = None,
+    reset_cycles: int = 1, tail_cycles: int = 0,
 ):
     """Play time steps back to back through an emulated :class:`ScDenseLif` (after a reset).
 
@@ -315,6 +316,10 @@ def run_dense_lif(
         ``{"cfg", "thr", "w", "out"}`` -> stall / back-pressure pattern; missing = always.
     probes : sequence of callables
         ``probe(cycle, dut)`` each cycle (see :class:`emu.Simulator`).
+    max_cycles : int, optional
+        Bound on the cycles after the reset (``RuntimeError`` past it); default generous.
+    reset_cycles, tail_cycles : int
+        Cycles of reset before the steps, and cycles run after the last output beat.
 
     Returns
     -------
@@ -328,11 +333,12 @@ def run_dense_lif(
     dut.configure(params, n_full=n_full, y_min=y_min, y_max=y_max)
     sink = SpikeSink((patterns or {}).get("out"))
     sim = Simulator(dut, [*dense_lif_sources(transactions, noise, W, patterns), sink], probes)
-    sim.reset()
+    sim.reset(reset_cycles)
     T = len(transactions)
     bound = max_cycles or 1000 + 50 * sum(4 + N_IN + -(-int(tx.length) // W) + N_OUT
                                           for tx in transactions)
     sim.run_until(lambda: len(sink.spikes) >= T, bound)
+    sim.run(tail_cycles)
     shape = (T, N_OUT)
     spikes = np.array(sink.spikes, dtype=bool).reshape(shape)
     v = np.array(sink.v, dtype=np.int16).reshape(shape)

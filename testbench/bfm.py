@@ -812,27 +812,21 @@ def record_dense_lif(core: CoreShape, transactions, noise, params, *, n_full: in
     """
     import emu
 
-    dut = emu.ScDenseLif(core.n_in, core.n_out, core.w)
-    dut.configure(params, n_full=n_full, y_min=y_min, y_max=y_max)
-    sink = emu.SpikeSink(patterns.get("out"))
     rec = _DenseLifRecorder(core)
-    srcs = emu.dense_lif_sources(transactions, noise, core.w, patterns)
-    sim = emu.Simulator(dut, [*srcs, sink], [rec])
-    dut.out_ready = 0
-    sim.reset(reset_cycles)
-    T = len(transactions)
     bound = 100 + 50 * sum(core.cycles(tx.length) + 3 for tx in transactions)
-    finished = True
     try:
-        sim.run_until(lambda: len(sink.spikes) >= T, bound)
-        sim.run(tail_cycles)
-    except RuntimeError:
+        spikes, v, _ = emu.run_dense_lif(
+            core.n_in, core.n_out, core.w, transactions, params, n_full=n_full, y_min=y_min,
+            y_max=y_max, noise=noise, patterns=patterns, probes=[rec], max_cycles=bound,
+            reset_cycles=reset_cycles, tail_cycles=tail_cycles)
+        finished = True
+    except RuntimeError:  # did not finish: the caller reports it (trace.finished)
+        spikes = np.zeros((0, core.n_out), dtype=bool)
+        v = np.zeros((0, core.n_out), dtype=np.int16)
         finished = False
-    shape = (len(sink.spikes), core.n_out)
-    trace = CycleTrace(rec.inputs, rec.expected, rec.first_cfg, list(range(len(sink.spikes))),
+    trace = CycleTrace(rec.inputs, rec.expected, rec.first_cfg, list(range(len(spikes))),
                        finished)
-    return (trace, np.array(sink.spikes, dtype=bool).reshape(shape),
-            np.array(sink.v, dtype=np.int16).reshape(shape))
+    return trace, spikes, v
 
 
 class DenseLifCycleBfm(_TraceReplay):
