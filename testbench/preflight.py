@@ -6,6 +6,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -136,7 +137,14 @@ def elaborate(design: Design, module: str, parameters: Mapping[str, int]) -> Mod
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
         trees = [p for p in Path(tmp).glob("*.tree.json")]
         if proc.returncode != 0 or not trees:
-            errors = [ln for ln in (proc.stderr + proc.stdout).splitlines()
+            text = proc.stderr + proc.stdout
+            unknown = re.search(r"Parameters from the command line were not found in the "
+                                r"design: (.+)", text)
+            if unknown:
+                raise PreflightError(f"design {design.name}: module {module} at "
+                                     f"{_params(parameters)}: missing parameter "
+                                     f"{unknown.group(1).strip()}")
+            errors = [ln for ln in text.splitlines()
                       if ln.startswith("%Error")][:5]
             shown = "\n  ".join(errors) or (proc.stderr.strip()[-800:] or "no output")
             params = " ".join(f"{k}={v}" for k, v in parameters.items())
