@@ -9,18 +9,11 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from ._jax_backend import x64_scope
-from ._neuron import (
-    Q88_MAX,
-    Q88_MIN,
-    LifParams,
-    LifState,
-    check_current_args,
-    check_run_args,
-    check_step_args,
-)
+from .._neuron import Q88_MAX, Q88_MIN, LifParams, LifState
+from .._neuron_models import NeuronModel
+from .sc_jax import x64_scope
 
-__all__ = ["jax_dot_to_current", "jax_lif_run", "jax_lif_step"]
+__all__ = ["JaxNeuron"]
 
 
 @jax.jit
@@ -57,38 +50,26 @@ def _params_array(params: LifParams) -> jax.Array:
     return jnp.asarray(np.array(params, dtype=np.int64))
 
 
-def jax_dot_to_current(counts: Any, n_in: Any, y_min: Any, y_max: Any) -> np.ndarray:
-    """JAX twin of :func:`golden.dot_to_current` (same checks, same int16 result)."""
-    c, n_in, y_min, y_max = check_current_args(counts, n_in, y_min, y_max)
-    with x64_scope():
-        out = _current_kernel(jnp.asarray(c), jnp.int64(n_in), jnp.int64(y_min), jnp.int64(y_max))
-        return np.asarray(out).astype(np.int16)
+class JaxNeuron(NeuronModel):
+    """The bit-true neuron in JAX: ``lax.scan`` over steps, int64 in a thread-local x64 scope."""
 
+    name = "jax"
 
-def jax_lif_run(
-    state: LifState, currents: Any, params: LifParams, noise: Any = None
-) -> tuple[LifState, np.ndarray, np.ndarray]:
-    """JAX twin of :func:`golden.lif_run` (``lax.scan`` over steps; same checks and results)."""
-    return _run(*check_run_args(state, currents, params, noise))
+    def _dot_to_current_impl(self, c: np.ndarray, n_in: int, y_min: int, y_max: int) -> Any:
+        with x64_scope():
+            out = _current_kernel(jnp.asarray(c), jnp.int64(n_in), jnp.int64(y_min),
+                                  jnp.int64(y_max))
+            return np.asarray(out).astype(np.int16)
 
-
-def jax_lif_step(
-    state: LifState, current: Any, params: LifParams, noise: Any = None
-) -> tuple[LifState, np.ndarray]:
-    """JAX twin of :func:`golden.lif_step`."""
-    params, v, ref, cur, nz = check_step_args(state, current, params, noise)
-    new, spikes, _ = _run(params, v, ref, cur[None], None if nz is None else nz[None])
-    return new, spikes[0]
-
-
-def _run(params: LifParams, v: np.ndarray, ref: np.ndarray, cur: np.ndarray,
-         nz: np.ndarray | None) -> tuple[LifState, np.ndarray, np.ndarray]:
-    """The scan on checked int64 arrays (``cur`` and ``nz`` ``(T, n)``)."""
-    if nz is None:
-        nz = np.zeros_like(cur)
-    with x64_scope():
-        v2, ref2, spikes, trace = _run_kernel(
-            _params_array(params), jnp.asarray(v), jnp.asarray(ref), jnp.asarray(cur),
-            jnp.asarray(nz))
-        return (LifState(np.asarray(v2).astype(np.int16), np.asarray(ref2).astype(np.int32)),
-                np.asarray(spikes).astype(bool), np.asarray(trace).astype(np.int16))
+    def _lif_run_impl(
+        self, params: LifParams, v: np.ndarray, ref: np.ndarray, cur: np.ndarray,
+        nz: np.ndarray | None,
+    ) -> tuple[LifState, np.ndarray, np.ndarray]:
+        if nz is None:
+            nz = np.zeros_like(cur)
+        with x64_scope():
+            v2, ref2, spikes, trace = _run_kernel(
+                _params_array(params), jnp.asarray(v), jnp.asarray(ref), jnp.asarray(cur),
+                jnp.asarray(nz))
+            return (LifState(np.asarray(v2).astype(np.int16), np.asarray(ref2).astype(np.int32)),
+                    np.asarray(spikes).astype(bool), np.asarray(trace).astype(np.int16))

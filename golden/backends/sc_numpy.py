@@ -6,23 +6,66 @@ from typing import Any
 
 import numpy as np
 
-from ._backend import Backend
-from ._contract import DEFAULT_SEED
-from ._encode import encode_inputs, encode_streams, input_seeds, thresholds
-from ._validate import check_sc_args
-from ._vector_ops import (
+from .._backend import Backend
+from .._contract import DEFAULT_SEED
+from .._encode import encode_streams, input_seeds, thresholds
+from .._vector_ops import (
     and_popcount,
-    pack_bitstream,
-    unpack_bitstream,
-    vec_and,
-    vec_mac,
-    vec_mux,
-    vec_not,
-    vec_popcount,
-    vec_xnor,
+    and_words,
+    mux_words,
+    not_words,
+    pack_bits,
+    popcount_words,
+    unpack_rows,
+    xnor_words,
 )
 
 __all__ = ["NumpyBackend", "sc_counts", "sc_forward"]
+
+
+class NumpyBackend(Backend):
+    """The bit-true floor, pure NumPy, always available."""
+
+    name = "numpy"
+
+    def _sc_counts_impl(
+        self, weights: np.ndarray, probs: np.ndarray, length: int, seed: int
+    ) -> np.ndarray:
+        return and_popcount(weights, self._encode_inputs_impl(probs, length, seed))
+
+    def _encode_inputs_impl(self, probs: np.ndarray, length: int, seed: int) -> np.ndarray:
+        return encode_streams(thresholds(probs), input_seeds(probs.shape[0], seed), length)
+
+    def _pack_bitstream_impl(self, bits: np.ndarray) -> np.ndarray:
+        return pack_bits(bits)
+
+    def _unpack_bitstream_impl(
+        self, rows: np.ndarray, length: int, shape: tuple[int, ...]
+    ) -> np.ndarray:
+        return unpack_rows(rows, length, shape)
+
+    def _vec_and_impl(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return and_words(a, b)
+
+    def _vec_xnor_impl(self, a: np.ndarray, b: np.ndarray, length: int) -> np.ndarray:
+        return xnor_words(a, b, length)
+
+    def _vec_not_impl(self, a: np.ndarray, length: int) -> np.ndarray:
+        return not_words(a, length)
+
+    def _vec_mux_impl(
+        self, sel: np.ndarray, a: np.ndarray, b: np.ndarray, length: int
+    ) -> np.ndarray:
+        return mux_words(sel, a, b, length)
+
+    def _vec_popcount_impl(self, words: np.ndarray) -> int:
+        return popcount_words(words)
+
+    def _vec_mac_impl(self, weights: np.ndarray, inputs: np.ndarray) -> np.ndarray:
+        return and_popcount(weights, inputs)
+
+
+_FLOOR = NumpyBackend()
 
 
 def sc_counts(
@@ -54,34 +97,11 @@ def sc_counts(
     TypeError, ValueError
         For bad arguments (see ``docs/contract.md``, *Bad input*).
     """
-    weights, probs, length, seed = check_sc_args(weights_packed, input_probs, length, seed)
-    inputs = encode_streams(thresholds(probs), input_seeds(probs.shape[0], seed), length)
-    return and_popcount(weights, inputs)
+    return _FLOOR.sc_counts(weights_packed, input_probs, length=length, seed=seed)
 
 
 def sc_forward(
     weights_packed: Any, input_probs: Any, *, length: int, seed: int = DEFAULT_SEED
 ) -> np.ndarray:
     """``sc_counts(...) / length``: float64 ``(n_out,)``, not divided by ``n_in``."""
-    return NumpyBackend().sc_forward(weights_packed, input_probs, length=length, seed=seed)
-
-
-class NumpyBackend(Backend):
-    """The bit-true floor, pure NumPy, always available."""
-
-    name = "numpy"
-
-    encode_inputs = staticmethod(encode_inputs)
-    pack_bitstream = staticmethod(pack_bitstream)
-    unpack_bitstream = staticmethod(unpack_bitstream)
-    vec_and = staticmethod(vec_and)
-    vec_mac = staticmethod(vec_mac)
-    vec_mux = staticmethod(vec_mux)
-    vec_not = staticmethod(vec_not)
-    vec_popcount = staticmethod(vec_popcount)
-    vec_xnor = staticmethod(vec_xnor)
-
-    def sc_counts(
-        self, weights_packed: Any, input_probs: Any, *, length: int, seed: int = DEFAULT_SEED
-    ) -> np.ndarray:
-        return sc_counts(weights_packed, input_probs, length=length, seed=seed)
+    return _FLOOR.sc_forward(weights_packed, input_probs, length=length, seed=seed)

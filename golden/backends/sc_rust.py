@@ -6,31 +6,10 @@ from typing import Any
 
 import numpy as np
 
-from ._backend import Backend
-from ._contract import DEFAULT_SEED
-from ._validate import (
-    _is_int,
-    check_bits,
-    check_length,
-    check_mac,
-    check_pair,
-    check_probs,
-    check_sc_args,
-    check_seed,
-    check_tail,
-    check_triple,
-    check_unpack,
-    check_words,
-    native_words,
-)
-
-try:  # the extension is optional: without it this backend reports why it is unavailable
-    from . import _native
-except ImportError as _exc:  # pragma: no cover - depends on the build
-    _native = None
-    _IMPORT_ERROR: str | None = str(_exc)
-else:
-    _IMPORT_ERROR = None
+from .._backend import Backend
+from .._validate import _is_int
+from ._native_import import IMPORT_ERROR as _IMPORT_ERROR
+from ._native_import import native as _native
 
 __all__ = ["KERNEL_PATHS", "RustBackend"]
 
@@ -61,11 +40,6 @@ def _words(arr: np.ndarray) -> np.ndarray:
     return np.asarray(arr, dtype=np.uint64, order="C")
 
 
-def _scalar_if_0d(out: np.ndarray) -> Any:
-    """NumPy ufuncs return a scalar for 0-d operands; so does this backend."""
-    return out[()] if out.ndim == 0 else out
-
-
 class RustBackend(Backend):
     """The Rust engine: SIMD popcount and encoder chosen at run time, rows threaded with rayon.
 
@@ -83,8 +57,8 @@ class RustBackend(Backend):
 
     Notes
     -----
-    Every method validates with the NumPy floor's checks first, so bad input raises the same
-    exception with the same message as ``golden.NumpyBackend``. Arrays are read in place when
+    :class:`golden.Backend` checks every argument before a kernel runs, so bad input raises the
+    same exception with the same message as ``golden.NumpyBackend``. Arrays are read in place when
     they are C-contiguous native-endian uint64 (float64 for probabilities); anything else is
     converted once. The GIL is released while the kernels run.
     """
@@ -137,30 +111,11 @@ class RustBackend(Backend):
     def _opts(self) -> dict[str, Any]:
         return {"popcount": self.popcount}
 
-    # -- the contract ----------------------------------------------------------------------
+    # -- the kernels (on arguments Backend has checked) -----------------------------------
 
-    def sc_counts(
-        self, weights_packed: Any, input_probs: Any, *, length: int, seed: int = DEFAULT_SEED
+    def _sc_counts_impl(
+        self, weights: np.ndarray, probs: np.ndarray, length: int, seed: int
     ) -> np.ndarray:
-        """The contract's counts ``sum_{i,w} popcount(W[o, i, w] & X[i, w])``.
-
-        Parameters
-        ----------
-        weights_packed : array_like
-            uint64 ``(n_out, n_in, ceil(length / 64))``; any strides or byte order.
-        input_probs : array_like
-            ``(n_in,)`` probabilities in ``[0, 1]``.
-        length : int
-            Stream length in bits, ``>= 1``.
-        seed : int, optional
-            Base seed in ``[0, 2**64)``.
-
-        Returns
-        -------
-        numpy.ndarray
-            int64 ``(n_out,)``.
-        """
-        weights, probs, length, seed = check_sc_args(weights_packed, input_probs, length, seed)
         return _native.sc_counts(
             _words(weights),
             np.ascontiguousarray(probs, dtype=np.float64),
@@ -170,91 +125,43 @@ class RustBackend(Backend):
             **self._opts(),
         )
 
-    def encode_inputs(
-        self, input_probs: Any, *, length: int, seed: int = DEFAULT_SEED
-    ) -> np.ndarray:
-        """Encode probabilities into packed streams (see :func:`golden.encode_inputs`).
-
-        Returns
-        -------
-        numpy.ndarray
-            uint64 ``(n_in, ceil(length / 64))``.
-        """
-        length = check_length(length)
-        seed = check_seed(seed)
-        probs = check_probs(input_probs, "input_probs")
+    def _encode_inputs_impl(self, probs: np.ndarray, length: int, seed: int) -> np.ndarray:
         return _native.encode_inputs(
             np.ascontiguousarray(probs, dtype=np.float64), length, seed, **self._opts()
         )
 
-    # -- packed-bitstream ops (signatures and errors of golden._vector_ops) -----------------
-
-    def pack_bitstream(self, bits: Any) -> np.ndarray:
-        """Pack a {0, 1} stream LSB first (see :func:`golden.pack_bitstream`).
-
-        Returns
-        -------
-        numpy.ndarray
-            uint64 ``(ceil(N/64),)`` or ``(B, ceil(N/64))``.
-        """
-        arr = check_bits(bits)
-        if arr.dtype.kind != "b":
-            as_bytes = arr.astype(np.uint8)
+    def _pack_bitstream_impl(self, bits: np.ndarray) -> np.ndarray:
+        if bits.dtype.kind != "b":
+            as_bytes = bits.astype(np.uint8)
         else:
-            as_bytes = np.ascontiguousarray(arr).view(np.uint8)
-        rows = as_bytes.reshape(1, arr.shape[-1]) if arr.ndim == 1 else as_bytes
+            as_bytes = np.ascontiguousarray(bits).view(np.uint8)
+        rows = as_bytes.reshape(1, bits.shape[-1]) if bits.ndim == 1 else as_bytes
         packed = _native.pack_bits(np.ascontiguousarray(rows))
-        return packed[0] if arr.ndim == 1 else packed
+        return packed[0] if bits.ndim == 1 else packed
 
-    def unpack_bitstream(
-        self, packed: Any, original_length: int, original_shape: tuple[int, ...] | None = None
+    def _unpack_bitstream_impl(
+        self, rows: np.ndarray, length: int, shape: tuple[int, ...]
     ) -> np.ndarray:
-        """Inverse of :meth:`pack_bitstream` (see :func:`golden.unpack_bitstream`).
+        return np.ascontiguousarray(_native.unpack_bits(_words(rows), length).reshape(shape))
 
-        Returns
-        -------
-        numpy.ndarray
-            uint8 {0, 1}, ``(N,)`` / ``(B, N)`` or ``original_shape``.
-        """
-        rows, length, shape = check_unpack(packed, original_length, original_shape)
-        bits = _native.unpack_bits(_words(rows), length)
-        return np.ascontiguousarray(bits.reshape(shape))
+    def _vec_and_impl(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return _native.vec_and(_words(a), _words(b))
 
-    def vec_and(self, a: Any, b: Any) -> np.ndarray:
-        """Bitwise AND of two packed streams, same shape (see :func:`golden.vec_and`)."""
-        wa, wb = check_pair(a, b)
-        return _scalar_if_0d(_native.vec_and(_words(wa), _words(wb)))
+    def _vec_xnor_impl(self, a: np.ndarray, b: np.ndarray, length: int) -> np.ndarray:
+        return _native.vec_xnor(_words(a), _words(b), length)
 
-    def vec_xnor(self, a: Any, b: Any, *, length: int) -> np.ndarray:
-        """Bitwise XNOR with padding kept zero (see :func:`golden.vec_xnor`)."""
-        wa, wb = check_pair(a, b)
-        length = check_tail(wa, length, "a")
-        return _native.vec_xnor(_words(wa), _words(wb), length)
+    def _vec_not_impl(self, a: np.ndarray, length: int) -> np.ndarray:
+        return _native.vec_not(_words(a), length)
 
-    def vec_not(self, a: Any, *, length: int) -> np.ndarray:
-        """Bitwise NOT with padding kept zero (see :func:`golden.vec_not`)."""
-        wa = native_words(a, "a")
-        length = check_tail(wa, length, "a")
-        return _native.vec_not(_words(wa), length)
+    def _vec_mux_impl(
+        self, sel: np.ndarray, a: np.ndarray, b: np.ndarray, length: int
+    ) -> np.ndarray:
+        return _native.vec_mux(_words(sel), _words(a), _words(b), length)
 
-    def vec_mux(self, sel: Any, a: Any, b: Any, *, length: int) -> np.ndarray:
-        """``(sel & a) | (~sel & b)`` with padding kept zero (see :func:`golden.vec_mux`)."""
-        ws, wa, wb = check_triple(sel, a, b)
-        length = check_tail(ws, length, "sel")
-        return _native.vec_mux(_words(ws), _words(wa), _words(wb), length)
-
-    def vec_popcount(self, packed: Any) -> int:
-        """Total number of set bits (see :func:`golden.vec_popcount`)."""
-        words = check_words(packed, "packed")
+    def _vec_popcount_impl(self, words: np.ndarray) -> int:
         return int(_native.popcount_total(_words(words), **self._opts()))
 
-    def vec_mac(self, packed_weights: Any, packed_inputs: Any) -> np.ndarray:
-        """AND each weight row with the inputs, popcount, sum (see :func:`golden.vec_mac`).
-
-        Returns
-        -------
-        numpy.ndarray
-            int64 ``(n_out,)``.
-        """
-        w, x = check_mac(packed_weights, packed_inputs)
-        return _native.and_popcount(_words(w), _words(x), threads=self.threads, **self._opts())
+    def _vec_mac_impl(self, weights: np.ndarray, inputs: np.ndarray) -> np.ndarray:
+        return _native.and_popcount(
+            _words(weights), _words(inputs), threads=self.threads, **self._opts()
+        )
