@@ -19,7 +19,7 @@ STUB = Path(__file__).resolve().parents[1] / "golden" / "_native.pyi"
 
 def _stubtest(env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     if importlib.util.find_spec("mypy") is None:
-        pytest.fail("mypy is not installed; it is part of the 'test' extra (pip install -e .[test])")
+        pytest.fail("mypy is not installed; it is in the 'test' extra (pip install -e .[test])")
     if importlib.util.find_spec("golden._native") is None:
         if "rust" in required_backends():
             pytest.fail("backend 'rust' is required (SCTB_REQUIRE_BACKENDS): golden._native "

@@ -1,4 +1,4 @@
-"""The Rust Q8.8 neuron (golden.backends.neuron_rust, golden._native) against the NumPy one, bit for bit."""
+"""The Rust Q8.8 neuron (golden.backends.neuron_rust) against the NumPy one, bit for bit."""
 
 from __future__ import annotations
 
