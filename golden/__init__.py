@@ -43,18 +43,18 @@ from ._vector_ops import (
 from .backends.sc_numpy import NumpyBackend, sc_counts, sc_forward
 
 __all__ = [
+    "Backend",
     "DEFAULT_SEED",
     "LFSR_PERIOD",
     "LFSR_TAPS",
+    "LifParams",
+    "LifState",
     "NEURON_PRIORITY",
+    "NeuronModel",
+    "NumpyBackend",
     "PRIORITY",
     "THRESHOLD_SCALE",
     "WORD_BITS",
-    "Backend",
-    "LifParams",
-    "LifState",
-    "NeuronModel",
-    "NumpyBackend",
     "available_backends",
     "available_neurons",
     "backend_status",
