@@ -22,8 +22,14 @@ from ._neuron import (
     lif_step,
     to_q88,
 )
-from ._neuron_models import NeuronModel, get_neuron, neuron_names
-from ._numpy_backend import NumpyBackend, sc_counts, sc_forward
+from ._neuron_models import (
+    NEURON_PRIORITY,
+    NeuronModel,
+    available_neurons,
+    get_neuron,
+    neuron_names,
+    neuron_status,
+)
 from ._vector_ops import (
     pack_bitstream,
     unpack_bitstream,
@@ -34,6 +40,7 @@ from ._vector_ops import (
     vec_popcount,
     vec_xnor,
 )
+from .backends.sc_numpy import NumpyBackend, sc_counts, sc_forward
 
 __all__ = [
     "Backend",
@@ -42,12 +49,14 @@ __all__ = [
     "LFSR_TAPS",
     "LifParams",
     "LifState",
+    "NEURON_PRIORITY",
     "NeuronModel",
     "NumpyBackend",
     "PRIORITY",
     "THRESHOLD_SCALE",
     "WORD_BITS",
     "available_backends",
+    "available_neurons",
     "backend_status",
     "dense_lif_run",
     "dense_lif_step",
@@ -67,6 +76,7 @@ __all__ = [
     "lif_step",
     "n_words",
     "neuron_names",
+    "neuron_status",
     "orbit_index",
     "orbit_table",
     "pack_bitstream",

@@ -3,6 +3,33 @@
 import numpy as np
 import numpy.typing as npt
 
+__all__ = [
+    "KERNEL_PATH_ENV",
+    "LIF_PARALLEL_MIN_NEURON_STEPS",
+    "PARALLEL_MIN_WORDS",
+    "__version__",
+    "and_popcount",
+    "default_kernel_path",
+    "default_threads",
+    "dot_to_current",
+    "encode_inputs",
+    "kernel_path_features",
+    "kernel_paths",
+    "lfsr_jump",
+    "lfsr_sequence",
+    "lfsr_step",
+    "lif_run",
+    "orbit_table",
+    "pack_bits",
+    "popcount_total",
+    "sc_counts",
+    "unpack_bits",
+    "vec_and",
+    "vec_mux",
+    "vec_not",
+    "vec_xnor",
+]
+
 __version__: str
 #: Environment variable that forces a kernel path when a call names none.
 KERNEL_PATH_ENV: str
@@ -10,7 +37,7 @@ KERNEL_PATH_ENV: str
 PARALLEL_MIN_WORDS: int
 
 # Array arguments must be C-contiguous and of the native dtype named (uint64 words, float64
-# probabilities, uint8 bits); others raise ValueError/TypeError. ``golden._rust_backend``
+# probabilities, uint8 bits); others raise ValueError/TypeError. ``golden.Backend``
 # validates and normalises first. ``popcount`` names a kernel path ("scalar", "avx2",
 # "avx512" or "auto"); ``None`` reads $SCTB_RUST_POPCOUNT, else takes the fastest supported.
 # ``threads``: 0 = every core (RAYON_NUM_THREADS when set), 1 = the calling thread, n = n
@@ -97,7 +124,7 @@ def unpack_bits(words: npt.NDArray[np.uint64], length: int) -> npt.NDArray[np.ui
 # -- the bit-true Q8.8 neuron (docs/contract.md section 9; rust/src/neuron.rs) -----------------
 # ``params`` is ``(v_rest, v_reset, v_th, leak, gain, refractory)`` as raw ints (a
 # ``golden.LifParams`` is such a tuple); ``leak > 256`` raises ValueError, a value outside its
-# Rust type (int16, uint16) OverflowError. ``golden._neuron_rust`` validates and normalises first.
+# Rust type (int16, uint16) OverflowError. ``golden.NeuronModel`` validates and normalises first.
 #: Neuron-steps (``T * n``) from which ``lif_run`` splits the neurons across threads.
 LIF_PARALLEL_MIN_NEURON_STEPS: int
 

@@ -135,7 +135,11 @@ def dot_to_current(counts: Any, n_in: Any, y_min: Any, y_max: Any) -> np.ndarray
     ValueError
         An argument outside its range (the message names it and the value).
     """
-    c, n_in, y_min, y_max = check_current_args(counts, n_in, y_min, y_max)
+    return current_checked(*check_current_args(counts, n_in, y_min, y_max))
+
+
+def current_checked(c: np.ndarray, n_in: int, y_min: int, y_max: int) -> np.ndarray:
+    """:func:`dot_to_current` of checked arguments (int64 ``c``), int16, no checks."""
     current = y_min + ((y_max - y_min) * c) // n_in  # int64 floor division
     return current.astype(np.int16)
 
@@ -282,7 +286,12 @@ def lif_step(
     spikes : numpy.ndarray
         bool ``(n,)``.
     """
-    params, v, ref, cur, nz = check_step_args(state, current, params, noise)
+    return step_checked(*check_step_args(state, current, params, noise))
+
+
+def step_checked(params: LifParams, v: np.ndarray, ref: np.ndarray, cur: np.ndarray,
+                 nz: np.ndarray | None) -> tuple[LifState, np.ndarray]:
+    """:func:`lif_step` of checked int64 ``(n,)`` arrays, no checks."""
     v, ref, spikes = _step(v, ref, cur, np.zeros_like(v) if nz is None else nz, params)
     return LifState(v.astype(np.int16), ref.astype(np.int32)), spikes
 
@@ -311,7 +320,13 @@ def lif_run(
     v_trace : numpy.ndarray
         int16 ``(T, n)``: the membrane after each step (``v_reset`` where it spiked).
     """
-    params, v, ref, cur, nz = check_run_args(state, currents, params, noise)
+    return run_checked(*check_run_args(state, currents, params, noise))
+
+
+def run_checked(params: LifParams, v: np.ndarray, ref: np.ndarray, cur: np.ndarray,
+                nz: np.ndarray | None) -> tuple[LifState, np.ndarray, np.ndarray]:
+    """:func:`lif_run` of checked int64 arrays (``v``, ``ref`` ``(n,)``; ``cur``, ``nz``
+    ``(T, n)``), no checks."""
     if nz is None:
         nz = np.zeros_like(cur)
     spikes = np.zeros(cur.shape, dtype=bool)

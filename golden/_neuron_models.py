@@ -1,69 +1,152 @@
-"""One selector for the bit-true Q8.8 neuron models (NumPy floor, JAX, Rust), all bit-identical."""
+"""The neuron selector: abstract ``NeuronModel`` (checks once, then a kernel) and ``get_neuron``."""
 
 from __future__ import annotations
 
-import importlib
-from typing import Callable, NamedTuple
+import abc
+from typing import Any, ClassVar
 
-__all__ = ["NeuronModel", "get_neuron", "neuron_names"]
+import numpy as np
+
+from . import _selector
+from ._neuron import LifParams, LifState, check_current_args, check_run_args, check_step_args
+
+__all__ = [
+    "NEURON_PRIORITY",
+    "NeuronModel",
+    "available_neurons",
+    "get_neuron",
+    "neuron_names",
+    "neuron_status",
+]
 
 
-class NeuronModel(NamedTuple):
+class NeuronModel(abc.ABC):
     """The three functions of docs/contract.md section 9 on one engine.
 
-    Every model takes and returns exactly what :func:`golden.dot_to_current`,
-    :func:`golden.lif_step` and :func:`golden.lif_run` do, with the same checks and messages.
+    :meth:`dot_to_current`, :meth:`lif_step` and :meth:`lif_run` take and return exactly what
+    :func:`golden.dot_to_current`, :func:`golden.lif_step` and :func:`golden.lif_run` do. They
+    are defined here, once: each checks its arguments (``golden._neuron.check_*``) and then
+    calls the engine's ``_*_impl`` hook, so bad input fails the same way on every engine by
+    construction. A subclass sets ``name``, implements :meth:`_dot_to_current_impl` and
+    :meth:`_lif_run_impl`, and may override :meth:`_lif_step_impl` (default: a run of one
+    step) and :meth:`unavailable_reason`.
     """
 
-    name: str
-    dot_to_current: Callable
-    lif_step: Callable
-    lif_run: Callable
+    name: ClassVar[str]
+
+    @classmethod
+    def unavailable_reason(cls) -> str | None:
+        """Why this engine cannot run here, or ``None`` when it can."""
+        return None
+
+    def dot_to_current(self, counts: Any, n_in: Any, y_min: Any, y_max: Any) -> np.ndarray:
+        """Counts -> Q8.8 current (see :func:`golden.dot_to_current`).
+
+        Returns
+        -------
+        numpy.ndarray
+            int16, the shape of ``counts`` (a NumPy int16 scalar for a 0-d ``counts``).
+        """
+        return self._dot_to_current_impl(*check_current_args(counts, n_in, y_min, y_max))
+
+    def lif_step(
+        self, state: LifState, current: Any, params: LifParams, noise: Any = None
+    ) -> tuple[LifState, np.ndarray]:
+        """One LIF step (see :func:`golden.lif_step`).
+
+        Returns
+        -------
+        state : LifState
+            ``v`` int16 ``(n,)``, ``ref`` int32 ``(n,)``.
+        spikes : numpy.ndarray
+            bool ``(n,)``.
+        """
+        return self._lif_step_impl(*check_step_args(state, current, params, noise))
+
+    def lif_run(
+        self, state: LifState, currents: Any, params: LifParams, noise: Any = None
+    ) -> tuple[LifState, np.ndarray, np.ndarray]:
+        """``T`` LIF steps (see :func:`golden.lif_run`).
+
+        Returns
+        -------
+        state : LifState
+            The state after the last step.
+        spikes : numpy.ndarray
+            bool ``(T, n)``.
+        v_trace : numpy.ndarray
+            int16 ``(T, n)``.
+        """
+        return self._lif_run_impl(*check_run_args(state, currents, params, noise))
+
+    @abc.abstractmethod
+    def _dot_to_current_impl(self, c: np.ndarray, n_in: int, y_min: int, y_max: int) -> Any:
+        """int16 currents of checked int64 counts ``c`` (any shape)."""
+
+    @abc.abstractmethod
+    def _lif_run_impl(
+        self, params: LifParams, v: np.ndarray, ref: np.ndarray, cur: np.ndarray,
+        nz: np.ndarray | None,
+    ) -> tuple[LifState, np.ndarray, np.ndarray]:
+        """The run of checked int64 arrays: ``v``, ``ref`` ``(n,)``; ``cur``, ``nz`` ``(T, n)``
+        (``nz`` ``None`` means zero)."""
+
+    def _lif_step_impl(
+        self, params: LifParams, v: np.ndarray, ref: np.ndarray, cur: np.ndarray,
+        nz: np.ndarray | None,
+    ) -> tuple[LifState, np.ndarray]:
+        """One step of checked int64 ``(n,)`` arrays: a run of ``T = 1``."""
+        new, spikes, _ = self._lif_run_impl(
+            params, v, ref, cur[None], None if nz is None else nz[None])
+        return new, spikes[0]
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r}>"
 
 
-def _numpy() -> NeuronModel:
-    from . import _neuron
+# name -> "module:Class", fastest first, imported only when asked for (`import golden` stays
+# light); an engine whose module cannot import reports why and is unavailable.
+_REGISTRY: dict[str, str] = {
+    "rust": "golden.backends.neuron_rust:RustNeuron",
+    "jax": "golden.backends.neuron_jax:JaxNeuron",
+    "numpy": "golden.backends.neuron_numpy:NumpyNeuron",
+}
 
-    return NeuronModel("numpy", _neuron.dot_to_current, _neuron.lif_step, _neuron.lif_run)
+#: Neuron model names, fastest first; ``get_neuron("auto")`` takes the first available one.
+NEURON_PRIORITY: tuple[str, ...] = tuple(_REGISTRY)
 
-
-def _jax() -> NeuronModel:
-    try:
-        nj = importlib.import_module("golden._neuron_jax")
-    except ImportError as exc:
-        raise RuntimeError(f"neuron model 'jax' needs JAX ({exc}); install the 'jax' extra") from exc
-    return NeuronModel("jax", nj.jax_dot_to_current, nj.jax_lif_step, nj.jax_lif_run)
-
-
-def _rust() -> NeuronModel:
-    from . import _neuron_rust as nr
-
-    reason = nr.unavailable_reason()
-    if reason is not None:
-        raise RuntimeError(f"neuron model 'rust' is unavailable: {reason}")
-    return NeuronModel("rust", nr.dot_to_current, nr.lif_step, nr.lif_run)
-
-
-#: name -> loader; a loader imports its engine only when called.
-_REGISTRY: dict[str, Callable[[], NeuronModel]] = {"numpy": _numpy, "jax": _jax, "rust": _rust}
+_instances: dict[str, NeuronModel] = {}
 
 
 def neuron_names() -> list[str]:
-    """The names :func:`get_neuron` knows, sorted."""
+    """The names :func:`get_neuron` knows (besides ``"auto"``), sorted."""
     return sorted(_REGISTRY)
 
 
-def get_neuron(name: str = "numpy") -> NeuronModel:
-    """The neuron model called ``name``.
+def neuron_status() -> dict[str, str | None]:
+    """Each model's reason for being unavailable (``None`` = available), fastest first."""
+    return _selector.status(_REGISTRY, NEURON_PRIORITY)
+
+
+def available_neurons() -> dict[str, bool]:
+    """Which models can run here: ``{name: bool}``, fastest first; ``numpy`` is always True."""
+    return {name: reason is None for name, reason in neuron_status().items()}
+
+
+def get_neuron(name: str = "auto") -> NeuronModel:
+    """The neuron model called ``name``; ``"auto"`` (the default) is the fastest available one.
+
+    Every model is bit-identical to the NumPy floor, so ``"auto"`` changes only the speed.
 
     Parameters
     ----------
     name : str
-        ``"numpy"`` (the floor, always there), ``"jax"`` or ``"rust"``.
+        ``"auto"`` or one of :data:`NEURON_PRIORITY` (``"rust"``, ``"jax"``, ``"numpy"``).
 
     Returns
     -------
     NeuronModel
+        One instance per name (cached).
 
     Raises
     ------
@@ -74,11 +157,4 @@ def get_neuron(name: str = "numpy") -> NeuronModel:
     RuntimeError
         A known model whose engine cannot run here, saying why (never a silent fallback).
     """
-    if not isinstance(name, str):
-        raise TypeError(f"name must be a str, got {type(name).__name__} {name!r}")
-    try:
-        loader = _REGISTRY[name]
-    except KeyError:
-        raise ValueError(f"unknown neuron model {name!r}; valid names: "
-                         f"{', '.join(neuron_names())}") from None
-    return loader()
+    return _selector.select("neuron model", _REGISTRY, NEURON_PRIORITY, _instances, name)

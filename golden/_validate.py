@@ -14,6 +14,7 @@ WORD_LIMIT = 1 << 64
 __all__ = [
     "bit_rows",
     "check_bits",
+    "check_encode_args",
     "check_length",
     "check_mac",
     "check_pair",
@@ -102,7 +103,9 @@ def check_probs(probs: Any, name: str = "input_probs", ndim: int = 1) -> np.ndar
     arr = np.asarray(probs)
     kind = arr.dtype.kind
     if kind not in "fiu" or (kind == "f" and arr.dtype.itemsize > 8):
-        raise TypeError(f"{name} must hold real numbers (float or int dtype), got dtype {arr.dtype}")
+        raise TypeError(
+            f"{name} must hold real numbers (float or int dtype), got dtype {arr.dtype}"
+        )
     if arr.ndim != ndim:
         raise ValueError(f"{name} must be {ndim}-D, got shape {arr.shape}")
     arr = arr.astype(np.float64, copy=False)
@@ -125,7 +128,9 @@ def _python_ints(words: Any, arr: np.ndarray, name: str) -> np.ndarray:
     for index, v in np.ndenumerate(obj):
         if not 0 <= v < WORD_LIMIT:
             where = index[0] if len(index) == 1 else index
-            raise ValueError(f"{name} must hold 64-bit words in [0, 2**64), got {v} at index {where}")
+            raise ValueError(
+                f"{name} must hold 64-bit words in [0, 2**64), got {v} at index {where}"
+            )
     return obj.astype(np.uint64)
 
 
@@ -157,6 +162,20 @@ def check_words(words: Any, name: str) -> np.ndarray:
     if arr.dtype.itemsize != 8 or kind == "i":
         arr = arr.astype(np.uint64)
     return arr
+
+
+def check_encode_args(input_probs: Any, length: Any, seed: Any) -> tuple[np.ndarray, int, int]:
+    """Check the arguments of ``encode_inputs``: ``length``, ``seed``, then ``input_probs``.
+
+    Returns
+    -------
+    probs : numpy.ndarray
+        float64 ``(n_in,)``.
+    length, seed : int
+    """
+    length = check_length(length)
+    seed = check_seed(seed)
+    return check_probs(input_probs, "input_probs"), length, seed
 
 
 def check_sc_args(
@@ -277,7 +296,7 @@ def check_unpack(
 def _same_shape(names: tuple[str, ...], arrays: tuple[np.ndarray, ...]) -> None:
     shapes = [a.shape for a in arrays]
     if any(s != shapes[0] for s in shapes):
-        listed = ", ".join(f"{n}{s}" for n, s in zip(names, shapes))
+        listed = ", ".join(f"{n}{s}" for n, s in zip(names, shapes, strict=True))
         raise ValueError(f"packed operands must have the same shape, got {listed}")
 
 

@@ -20,14 +20,21 @@ from ._validate import (
 
 __all__ = [
     "and_popcount",
+    "and_words",
+    "mux_words",
+    "not_words",
+    "pack_bits",
     "pack_bitstream",
+    "popcount_words",
     "unpack_bitstream",
+    "unpack_rows",
     "vec_and",
     "vec_mac",
     "vec_mux",
     "vec_not",
     "vec_popcount",
     "vec_xnor",
+    "xnor_words",
 ]
 
 _ONES = np.uint64(0xFFFF_FFFF_FFFF_FFFF)
@@ -49,7 +56,11 @@ def pack_bitstream(bits: Any) -> np.ndarray:
         uint64 ``(ceil(N/64),)`` or ``(B, ceil(N/64))``; bit ``j`` of word ``k`` is stream bit
         ``64*k + j``.
     """
-    arr = check_bits(bits)
+    return pack_bits(check_bits(bits))
+
+
+def pack_bits(arr: np.ndarray) -> np.ndarray:
+    """:func:`pack_bitstream` of checked bits (no argument checks)."""
     n = arr.shape[-1]
     nw = n_words(n)
     padded = np.zeros(arr.shape[:-1] + (nw * WORD_BITS,), dtype=np.bool_)
@@ -77,7 +88,11 @@ def unpack_bitstream(
     numpy.ndarray
         uint8 {0, 1}, ``(N,)`` / ``(B, N)`` or ``original_shape``.
     """
-    rows, length, shape = check_unpack(packed, original_length, original_shape)
+    return unpack_rows(*check_unpack(packed, original_length, original_shape))
+
+
+def unpack_rows(rows: np.ndarray, length: int, shape: tuple[int, ...]) -> np.ndarray:
+    """:func:`unpack_bitstream` of checked native uint64 ``rows`` ``(B, n_words)`` (no checks)."""
     as_bytes = np.ascontiguousarray(rows, dtype=np.dtype("<u8")).view(np.uint8)
     bits = np.unpackbits(as_bytes, axis=-1, bitorder="little")[:, :length].reshape(shape)
     return np.ascontiguousarray(bits)
@@ -104,8 +119,12 @@ def vec_and(a: Any, b: Any) -> np.ndarray:
     numpy.ndarray
         uint64, same shape.
     """
-    wa, wb = check_pair(a, b)
-    return np.bitwise_and(wa, wb)
+    return and_words(*check_pair(a, b))
+
+
+def and_words(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a & b`` (no argument checks)."""
+    return np.bitwise_and(a, b)
 
 
 def vec_xnor(a: Any, b: Any, *, length: int) -> np.ndarray:
@@ -124,8 +143,12 @@ def vec_xnor(a: Any, b: Any, *, length: int) -> np.ndarray:
         uint64, same shape.
     """
     wa, wb = check_pair(a, b)
-    length = check_tail(wa, length, "a")
-    return _tail_mask(np.bitwise_xor(np.bitwise_xor(wa, wb), _ONES), length)
+    return xnor_words(wa, wb, check_tail(wa, length, "a"))
+
+
+def xnor_words(a: np.ndarray, b: np.ndarray, length: int) -> np.ndarray:
+    """``~(a ^ b)`` with the bits past ``length`` cleared (no argument checks)."""
+    return _tail_mask(np.bitwise_xor(np.bitwise_xor(a, b), _ONES), length)
 
 
 def vec_not(a: Any, *, length: int) -> np.ndarray:
@@ -144,8 +167,12 @@ def vec_not(a: Any, *, length: int) -> np.ndarray:
         uint64, same shape.
     """
     wa = native_words(a, "a")
-    length = check_tail(wa, length, "a")
-    return _tail_mask(np.bitwise_xor(wa, _ONES), length)
+    return not_words(wa, check_tail(wa, length, "a"))
+
+
+def not_words(a: np.ndarray, length: int) -> np.ndarray:
+    """``~a`` with the bits past ``length`` cleared (no argument checks)."""
+    return _tail_mask(np.bitwise_xor(a, _ONES), length)
 
 
 def vec_mux(sel: Any, a: Any, b: Any, *, length: int) -> np.ndarray:
@@ -164,9 +191,12 @@ def vec_mux(sel: Any, a: Any, b: Any, *, length: int) -> np.ndarray:
         uint64, same shape.
     """
     ws, wa, wb = check_triple(sel, a, b)
-    length = check_tail(ws, length, "sel")
-    out = (ws & wa) | (np.bitwise_xor(ws, _ONES) & wb)
-    return _tail_mask(out, length)
+    return mux_words(ws, wa, wb, check_tail(ws, length, "sel"))
+
+
+def mux_words(sel: np.ndarray, a: np.ndarray, b: np.ndarray, length: int) -> np.ndarray:
+    """``(sel & a) | (~sel & b)`` with the bits past ``length`` cleared (no argument checks)."""
+    return _tail_mask((sel & a) | (np.bitwise_xor(sel, _ONES) & b), length)
 
 
 def vec_popcount(packed: Any) -> int:
@@ -176,7 +206,11 @@ def vec_popcount(packed: Any) -> int:
     -------
     int
     """
-    words = check_words(packed, "packed")
+    return popcount_words(check_words(packed, "packed"))
+
+
+def popcount_words(words: np.ndarray) -> int:
+    """Set bits of uint64 ``words`` (no argument checks)."""
     return int(np.bitwise_count(words).sum(dtype=np.int64))
 
 

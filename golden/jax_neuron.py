@@ -3,7 +3,7 @@
 This is float JAX (not bit-true); the bit-true neuron is ``golden.lif_step`` (docs/contract.md
 section 9). Importing this module imports JAX; ``import golden`` does not import it. JAX's global
 ``jax_enable_x64`` flag is never changed: arrays keep JAX's default float width unless the caller
-enables 64-bit types (e.g. ``golden._jax_backend.x64_scope()``).
+enables 64-bit types (e.g. ``golden.backends.sc_jax.x64_scope()``).
 """
 
 from __future__ import annotations
@@ -183,7 +183,7 @@ def _run(weights: list[jax.Array], x: jax.Array, n_steps: int, v_rest: float, v_
 
     def body(vs: list[jax.Array], _: Any) -> tuple[list[jax.Array], list[jax.Array]]:
         s_in, new_vs, trains = x, [], []
-        for w, v in zip(weights, vs):
+        for w, v in zip(weights, vs, strict=True):
             v = v_rest + alpha * (v - v_rest) + s_in @ w.T
             s = spike(v - v_threshold, beta)
             r = jax.lax.stop_gradient(s) if detach_reset else s
@@ -341,4 +341,4 @@ def jax_surrogate_gradient_step(weights: Any, x: Any, targets: Any, n_steps: Any
     lr = _scalar(lr, "lr", positive=True)
     args = _check_loss_args(weights, x, targets, n_steps, beta, threshold, surrogate_path)
     loss, grads = _loss_and_grad(*args)
-    return [w - lr * g for w, g in zip(args[0], grads)], float(loss)
+    return [w - lr * g for w, g in zip(args[0], grads, strict=True)], float(loss)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import golden
-from golden import _cupy_backend as cub
+from golden.backends import sc_cupy as cub
 from golden import _lfsr
 from tests.naive import naive_step
 from tests.support import backend_or_skip
@@ -23,7 +23,7 @@ ONES = 2**64 - 1
 
 
 def test_module_imports_without_cupy() -> None:
-    code = "import sys, golden._cupy_backend; print('cupy' in sys.modules)"
+    code = "import sys, golden.backends.sc_cupy; print('cupy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"
@@ -107,7 +107,7 @@ def test_jump_tables_follow_the_lfsr() -> None:
 _Z = np.zeros((2, 2), np.uint64)
 
 # Bad op arguments caught by the checks the numba, jax and cupy backends share (defined in
-# golden/_cupy_backend.py): each must fail exactly like the NumPy floor.
+# golden/backends/sc_cupy.py): each must fail exactly like the NumPy floor.
 SHARED_CHECK_CASES = [
     ("vec_xnor", (np.uint64(1), np.uint64(2)), {"length": 5}),
     ("vec_not", (_Z,), {"length": 0}),

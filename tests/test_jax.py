@@ -11,7 +11,7 @@ import golden
 from tests.support import backend_or_skip, module_or_skip
 
 jax = module_or_skip("jax", "jax")
-jxb = module_or_skip("golden._jax_backend", "jax")
+jxb = module_or_skip("golden.backends.sc_jax", "jax")
 jnp = jax.numpy
 
 FLOOR = golden.NumpyBackend()

@@ -14,10 +14,11 @@ import jax.numpy as jnp  # noqa: E402
 
 import golden  # noqa: E402
 from golden import LifParams, LifState
-from golden import _neuron_jax as nj
 from golden import jax_neuron as jn
-from golden._jax_backend import x64_scope
+from golden.backends.neuron_jax import JaxNeuron
+from golden.backends.sc_jax import x64_scope
 
+JX = JaxNeuron()
 q88 = st.integers(-32768, 32767)
 
 
@@ -34,7 +35,7 @@ def _x64_flag_untouched():
 def test_jax_current_bit_identical(n_in, y_min, y_max, fracs) -> None:
     counts = np.array([min(n_in, int(f * n_in)) for f in fracs] + [0, n_in], dtype=np.int64)
     want = golden.dot_to_current(counts, n_in, y_min, y_max)
-    got = nj.jax_dot_to_current(counts, n_in, y_min, y_max)
+    got = JX.dot_to_current(counts, n_in, y_min, y_max)
     assert got.dtype == np.int16 and got.tolist() == want.tolist()
 
 
@@ -50,19 +51,19 @@ def test_jax_lif_bit_identical(p, data, n, T) -> None:
     cur = rng.integers(-32768, 32768, size=(T, n))
     noise = rng.integers(-1024, 1025, size=(T, n))
     want = golden.lif_run(LifState(v0, ref0), cur, p, noise)
-    got = nj.jax_lif_run(LifState(v0, ref0), cur, p, noise)
+    got = JX.lif_run(LifState(v0, ref0), cur, p, noise)
     assert got[0].v.tolist() == want[0].v.tolist() and got[0].ref.tolist() == want[0].ref.tolist()
     assert got[1].tolist() == want[1].tolist() and got[2].tolist() == want[2].tolist()
     s_np, sp_np = golden.lif_step(LifState(v0, ref0), cur[0], p, noise[0])
-    s_jx, sp_jx = nj.jax_lif_step(LifState(v0, ref0), cur[0], p, noise[0])
+    s_jx, sp_jx = JX.lif_step(LifState(v0, ref0), cur[0], p, noise[0])
     assert s_jx.v.tolist() == s_np.v.tolist() and sp_jx.tolist() == sp_np.tolist()
 
 
 def test_jax_fixed_point_same_errors() -> None:
-    for fn in (golden.dot_to_current, nj.jax_dot_to_current):
+    for fn in (golden.dot_to_current, JX.dot_to_current):
         with pytest.raises(ValueError, match=r"counts must lie in \[0, 4\], got 9 at index 1"):
             fn([0, 9], 4, 0, 256)
-    for fn in (golden.lif_run, nj.jax_lif_run):
+    for fn in (golden.lif_run, JX.lif_run):
         with pytest.raises(ValueError, match=r"params.leak must be in \[0, 256\], got 300"):
             fn(golden.lif_init(1, LifParams()), [[0]], LifParams(leak=300))
 

@@ -24,11 +24,37 @@ def _model_or_skip(name: str) -> golden.NeuronModel:
 
 def test_names_and_bad_names() -> None:
     assert golden.neuron_names() == ["jax", "numpy", "rust"]
-    assert golden.get_neuron().name == "numpy"
-    with pytest.raises(ValueError, match="unknown neuron model 'cuda'; valid names: jax, numpy, rust"):
+    assert golden.NEURON_PRIORITY == ("rust", "jax", "numpy")
+    with pytest.raises(ValueError,
+                       match="unknown neuron model 'cuda'; valid names: auto, rust, jax, numpy"):
         golden.get_neuron("cuda")
     with pytest.raises(TypeError, match="name must be a str, got int 3"):
         golden.get_neuron(3)
+
+
+def test_auto_and_availability_follow_the_backend_convention() -> None:
+    avail = golden.available_neurons()
+    assert list(avail) == list(golden.NEURON_PRIORITY) and avail["numpy"] is True
+    status = golden.neuron_status()
+    assert all((reason is None) == avail[n] for n, reason in status.items())
+    assert all(isinstance(r, str) and r for r in status.values() if r is not None)
+    first = next(n for n, ok in avail.items() if ok)
+    assert golden.get_neuron().name == first
+    assert golden.get_neuron("auto") is golden.get_neuron(first)
+    assert isinstance(golden.get_neuron("numpy"), golden.NeuronModel)
+    assert repr(golden.get_neuron("numpy")) == "<NumpyNeuron 'numpy'>"
+
+
+def test_known_but_unavailable_raises_runtime_error(monkeypatch) -> None:
+    from golden import _neuron_models
+
+    monkeypatch.setitem(_neuron_models._REGISTRY, "ghost", "golden._no_such_module:Ghost")
+    monkeypatch.setattr(_neuron_models, "NEURON_PRIORITY", ("ghost",) + golden.NEURON_PRIORITY)
+    assert "golden._no_such_module cannot be imported" in golden.neuron_status()["ghost"]
+    assert golden.available_neurons()["ghost"] is False
+    with pytest.raises(RuntimeError, match="neuron model 'ghost' is not available"):
+        golden.get_neuron("ghost")
+    assert golden.get_neuron().name != "ghost"
 
 
 @pytest.mark.parametrize("name", ["numpy", "jax", "rust"])
@@ -59,6 +85,6 @@ def test_model_equals_floor(name: str) -> None:
 
 def test_selector_imports_no_engine() -> None:
     code = ("import sys, golden; golden.get_neuron('numpy'); "
-            "print(sorted(m for m in ('jax', 'golden._neuron_jax') if m in sys.modules))")
+            "print(sorted(m for m in ('jax', 'golden.backends.neuron_jax') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

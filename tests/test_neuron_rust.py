@@ -1,4 +1,4 @@
-"""The Rust Q8.8 neuron (golden._neuron_rust, golden._native) against the NumPy one, bit for bit."""
+"""The Rust Q8.8 neuron (golden.backends.neuron_rust) against the NumPy one, bit for bit."""
 
 from __future__ import annotations
 
@@ -12,18 +12,20 @@ from hypothesis import strategies as st
 
 import golden
 from golden import LifParams, LifState
-from golden import _neuron_rust as nr
+from golden.backends import neuron_rust as nr
 from tests.support import required_backends
 
 pytestmark = pytest.mark.rust
 
-_REASON = nr.unavailable_reason()
+_REASON = nr.RustNeuron.unavailable_reason()
 if _REASON is not None:
     if "rust" in required_backends():
         pytest.fail(f"backend 'rust' is required (SCTB_REQUIRE_BACKENDS): {_REASON}", pytrace=False)
     pytest.skip(f"the Rust neuron is unavailable: {_REASON}", allow_module_level=True)
 
 from golden import _native  # only once we know it is built
+
+RS = nr.RustNeuron()
 
 Q_MIN, Q_MAX = -32768, 32767
 N_IN_MAX = 2**31 - 1
@@ -75,7 +77,7 @@ def test_current_bit_identical(n_in, y_min, y_max, fracs, dtype, shape) -> None:
     elif shape == "0d":
         counts = counts[1]  # the count n_in: the current y_max exactly
     want = golden.dot_to_current(counts, n_in, y_min, y_max)
-    got = nr.dot_to_current(counts, n_in, y_min, y_max)
+    got = RS.dot_to_current(counts, n_in, y_min, y_max)
     assert type(got) is type(want) and got.dtype == want.dtype == np.int16
     assert np.shape(got) == np.shape(want) == np.shape(counts)
     assert np.array_equal(got, want)
@@ -91,7 +93,7 @@ def test_current_directed_edges() -> None:
         (np.zeros((0, 3), np.int64), 9, 0, 1),
     ]:
         want = golden.dot_to_current(counts, n_in, y_min, y_max)
-        got = nr.dot_to_current(counts, n_in, y_min, y_max)
+        got = RS.dot_to_current(counts, n_in, y_min, y_max)
         assert got.dtype == np.int16 and got.shape == want.shape
         assert got.tolist() == want.tolist()
 
@@ -108,7 +110,7 @@ def test_lif_run_and_step_bit_identical(p, data, n, T, with_noise) -> None:
     noise = _random_q88(rng, (T, n)) if with_noise else None
     state = LifState(v0, ref0)
     want = golden.lif_run(state, cur, p, noise)
-    _equal_runs(nr.lif_run(state, cur, p, noise), want)
+    _equal_runs(RS.lif_run(state, cur, p, noise), want)
     # every kernel path of the engine gives the same integers
     for path in PATHS:
         v, ref, spikes, trace = _native.lif_run(
@@ -120,7 +122,7 @@ def test_lif_run_and_step_bit_identical(p, data, n, T, with_noise) -> None:
     for t in range(T):
         z = None if noise is None else noise[t]
         s_np, sp_np = golden.lif_step(s_np, cur[t], p, z)
-        s_rs, sp_rs = nr.lif_step(s_rs, cur[t], p, z)
+        s_rs, sp_rs = RS.lif_step(s_rs, cur[t], p, z)
         _equal_states(s_rs, s_np)
         assert sp_rs.dtype == np.bool_ and np.array_equal(sp_rs, sp_np)
     _equal_states(s_rs, want[0])
@@ -162,17 +164,17 @@ def test_lif_directed_contract_examples() -> None:
     for p, v0, cur, noise in cases:
         state = LifState(np.array(v0, np.int16), np.zeros(len(v0), np.int32))
         want = golden.lif_run(state, cur, p, noise)
-        _equal_runs(nr.lif_run(state, cur, p, noise), want)
+        _equal_runs(RS.lif_run(state, cur, p, noise), want)
     # the contract's numbers themselves, not only agreement with NumPy
     one = LifState(np.array([30000], np.int16), np.zeros(1, np.int32))
-    assert nr.lif_run(one, [[30000]], cases[0][0], [[-30000]])[0].v.tolist() == [30000]
+    assert RS.lif_run(one, [[30000]], cases[0][0], [[-30000]])[0].v.tolist() == [30000]
     three = LifState(np.zeros(3, np.int16), np.zeros(3, np.int32))
-    _, spikes, trace = nr.lif_run(three, [[255, 256, 257]], cases[1][0])
+    _, spikes, trace = RS.lif_run(three, [[255, 256, 257]], cases[1][0])
     assert spikes.tolist() == [[False, True, True]] and trace.tolist() == [[255, -10, -10]]
-    _, spikes, trace = nr.lif_run(one._replace(v=np.zeros(1, np.int16)), [[200]] * 7, cases[2][0])
+    _, spikes, trace = RS.lif_run(one._replace(v=np.zeros(1, np.int16)), [[200]] * 7, cases[2][0])
     assert spikes[:, 0].tolist() == [True, False, False, True, False, False, True]
     assert trace[:, 0].tolist() == [-5] * 7
-    state, _, _ = nr.lif_run(LifState(np.array([Q_MIN, 0, Q_MAX], np.int16), np.zeros(3, np.int32)),
+    state, _, _ = RS.lif_run(LifState(np.array([Q_MIN, 0, Q_MAX], np.int16), np.zeros(3, np.int32)),
                              [[5, 5, 5]], cases[3][0])
     assert state.v.tolist() == [-300] * 3
 
@@ -188,7 +190,7 @@ def test_lif_run_threads_and_large_problem() -> None:
     noise = rng.integers(-64, 65, size=(T, n))
     want = golden.lif_run(state, cur, p, noise)
     assert want[1].any() and not want[1].all()
-    _equal_runs(nr.lif_run(state, cur, p, noise), want)
+    _equal_runs(RS.lif_run(state, cur, p, noise), want)
     args = (state.v, state.ref.astype(np.uint16), cur.astype(np.int16), tuple(p),
             noise.astype(np.int16))
     for threads in (1, 2, 3):
@@ -200,11 +202,11 @@ def test_lif_empty_shapes() -> None:
     p = LifParams(refractory=2)
     state = LifState(np.array([Q_MIN, Q_MAX], np.int16), np.array([0, 65535], np.int32))
     for cur in (np.zeros((0, 2), np.int64), np.zeros((3, 2), np.int64)):  # T = 0, and T = 3
-        _equal_runs(nr.lif_run(state, cur, p), golden.lif_run(state, cur, p))
+        _equal_runs(RS.lif_run(state, cur, p), golden.lif_run(state, cur, p))
     empty = LifState(np.zeros(0, np.int16), np.zeros(0, np.int32))  # n = 0
-    _equal_runs(nr.lif_run(empty, np.zeros((4, 0), np.int64), p),
+    _equal_runs(RS.lif_run(empty, np.zeros((4, 0), np.int64), p),
                 golden.lif_run(empty, np.zeros((4, 0), np.int64), p))
-    s, sp = nr.lif_step(empty, np.zeros(0, np.int64), p)
+    s, sp = RS.lif_step(empty, np.zeros(0, np.int64), p)
     assert s.v.shape == (0,) and sp.shape == (0,) and sp.dtype == np.bool_
 
 
@@ -218,12 +220,12 @@ def test_inputs_are_not_modified_and_odd_layouts_are_read_right() -> None:
     before = [a.copy() for a in (v, ref, cur, noise)]
     p = LifParams(refractory=3, v_th=100)
     want = golden.lif_run(LifState(v, ref), cur, p, noise)
-    _equal_runs(nr.lif_run(LifState(v, ref), cur, p, noise), want)
-    _equal_runs(nr.lif_run(LifState(v, ref), big, p, noise), want)
+    _equal_runs(RS.lif_run(LifState(v, ref), cur, p, noise), want)
+    _equal_runs(RS.lif_run(LifState(v, ref), big, p, noise), want)
     for a, b in zip((v, ref, cur, noise), before):
         assert np.array_equal(a, b)
     counts = np.arange(10, dtype=np.int64)[::-2]
-    assert nr.dot_to_current(counts, 9, -7, 300).tolist() == golden.dot_to_current(
+    assert RS.dot_to_current(counts, 9, -7, 300).tolist() == golden.dot_to_current(
         counts, 9, -7, 300).tolist()
 
 
@@ -281,7 +283,7 @@ def test_bad_input_same_error_as_numpy(case: str) -> None:
     with pytest.raises((TypeError, ValueError)) as want:
         getattr(golden, name)(*make_args())
     with pytest.raises((TypeError, ValueError)) as got:
-        getattr(nr, name)(*make_args())
+        getattr(RS, name)(*make_args())
     assert type(got.value) is type(want.value)
     assert str(got.value) == str(want.value)
 
@@ -313,20 +315,25 @@ def test_native_refuses_what_the_wrapper_never_sends() -> None:
 def test_unbuilt_or_stale_extension_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(nr, "_native", None)
     monkeypatch.setattr(nr, "_IMPORT_ERROR", "No module named 'golden._native'")
-    assert "make native" in nr.unavailable_reason()
+    monkeypatch.delitem(golden._neuron_models._instances, "rust", raising=False)
+    assert "make native" in nr.RustNeuron.unavailable_reason()
+    assert golden.available_neurons()["rust"] is False
     with pytest.raises(RuntimeError, match=r"golden._native is not built .*make native"):
-        nr.lif_run(_state(), [[0]], LifParams())
+        nr.RustNeuron()
+    with pytest.raises(RuntimeError, match=r"neuron model 'rust' is not available: golden._native"):
+        golden.get_neuron("rust")
+    assert golden.get_neuron().name != "rust"
 
     class Stale:
         dot_to_current = _native.dot_to_current
 
     monkeypatch.setattr(nr, "_native", Stale)
     with pytest.raises(RuntimeError, match="stale: it lacks lif_run; run `make native`"):
-        nr.dot_to_current([0], 1, 0, 1)
+        nr.RustNeuron()
 
 
 def test_module_imports_nothing_optional() -> None:
-    code = ("import sys, golden._neuron_rust; "
+    code = ("import sys, golden.backends.neuron_rust; "
             "bad = {'numba', 'jax', 'cupy', 'cocotb', 'pyuvm', 'mpi4py'} & set(sys.modules); "
             "assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -10,7 +10,7 @@ from tests.naive import naive_pack, naive_step, naive_stream_bits
 from tests.support import backend_or_skip, module_or_skip
 
 numba = module_or_skip("numba", "numba")
-nbk = module_or_skip("golden._numba_backend", "numba")
+nbk = module_or_skip("golden.backends.sc_numba", "numba")
 
 FLOOR = golden.NumpyBackend()
 ONES = 2**64 - 1

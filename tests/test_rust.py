@@ -1,4 +1,4 @@
-"""The Rust engine (golden._native, golden._rust_backend) against the NumPy floor, bit for bit."""
+"""The Rust engine (golden._native, golden.backends.sc_rust) against the NumPy floor, bit for bit."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import golden
-from golden._rust_backend import KERNEL_PATHS, RustBackend
+from golden.backends.sc_rust import KERNEL_PATHS, RustBackend
 from tests.naive import naive_counts
 from tests.strategies import lengths, probs_elements, sc_cases, seeds
 
@@ -459,7 +459,7 @@ def test_gil_is_released_while_a_kernel_runs() -> None:
 _FORK_SCRIPT = """
 import os, sys, time
 import numpy as np
-from golden._rust_backend import RustBackend
+from golden.backends.sc_rust import RustBackend
 from golden import _native
 rng = np.random.default_rng(4)
 w = rng.integers(0, 2**64, size=(64, 128, 80), dtype=np.uint64)

@@ -2,7 +2,7 @@
 //!
 //! Arrays come in as NumPy arrays of the native dtype and are read in place (no copy) when
 //! C-contiguous; anything else is refused with a `ValueError` (the Python wrapper
-//! `golden._rust_backend` validates and normalises first). The GIL is released while the
+//! `golden.Backend` validates and normalises first). The GIL is released while the
 //! kernels run.
 
 use numpy::ndarray::{Array2, ArrayD, IxDyn};

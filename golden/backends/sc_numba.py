@@ -12,24 +12,10 @@ import numpy as np
 from numba import njit, prange, types
 from numba.extending import intrinsic
 
-from ._backend import Backend
-from ._contract import DEFAULT_SEED, LFSR_MASK, n_words
-from ._lfsr import byte_tables
-from ._validate import (
-    bit_rows,
-    check_bits,
-    check_length,
-    check_mac,
-    check_pair,
-    check_probs,
-    check_sc_args,
-    check_seed,
-    check_tail,
-    check_triple,
-    check_unpack,
-    native_words,
-    tail_mask,
-)
+from .._backend import Backend
+from .._contract import LFSR_MASK, n_words
+from .._lfsr import byte_tables
+from .._validate import bit_rows, tail_mask
 
 __all__ = ["NumbaBackend"]
 
@@ -264,10 +250,9 @@ class NumbaBackend(Backend):
     def unavailable_reason(cls) -> str | None:
         return None  # the module imported numba, so it runs
 
-    def sc_counts(
-        self, weights_packed: Any, input_probs: Any, *, length: int, seed: int = DEFAULT_SEED
+    def _sc_counts_impl(
+        self, weights: np.ndarray, probs: np.ndarray, length: int, seed: int
     ) -> np.ndarray:
-        weights, probs, length, seed = check_sc_args(weights_packed, input_probs, length, seed)
         if not weights.dtype.isnative:
             weights = weights.astype(np.uint64)  # byte-swapped input: the one copy
         n_out, n_in, nw = weights.shape
@@ -276,69 +261,48 @@ class NumbaBackend(Backend):
             return _sc_counts_kernel(weights, probs, seed & LFSR_MASK, length,
                                      _n_split(n_out, n_in), word, jump)
 
-    def encode_inputs(
-        self, input_probs: Any, *, length: int, seed: int = DEFAULT_SEED
-    ) -> np.ndarray:
-        """Packed input streams: uint64 ``(n_in, ceil(length / 64))``, see ``encode_inputs``."""
-        length = check_length(length)
-        seed = check_seed(seed)
-        probs = check_probs(input_probs, "input_probs")
+    def _encode_inputs_impl(self, probs: np.ndarray, length: int, seed: int) -> np.ndarray:
         out = np.empty((probs.shape[0], n_words(length)), dtype=np.uint64)
         word, jump = _tables()
         with _threads_for(_ENCODE_COST * out.size):
             _encode_kernel(probs, seed & LFSR_MASK, length, word, jump, out)
         return out
 
-    def pack_bitstream(self, bits: Any) -> np.ndarray:
-        """See ``golden.pack_bitstream``: uint64 ``(ceil(N/64),)`` or ``(B, ceil(N/64))``."""
-        ndim = np.ndim(bits)
-        flat = bit_rows(check_bits(bits))
+    def _pack_bitstream_impl(self, bits: np.ndarray) -> np.ndarray:
+        flat = bit_rows(bits)
         out = np.empty((flat.shape[0], n_words(flat.shape[1])), dtype=np.uint64)
         _pack_kernel(flat, out)
-        return out.reshape(-1) if ndim == 1 else out
+        return out.reshape(-1) if bits.ndim == 1 else out
 
-    def unpack_bitstream(
-        self, packed: Any, original_length: int, original_shape: tuple[int, ...] | None = None
+    def _unpack_bitstream_impl(
+        self, rows: np.ndarray, length: int, shape: tuple[int, ...]
     ) -> np.ndarray:
-        """See ``golden.unpack_bitstream``: uint8 {0, 1}."""
-        words, length, shape = check_unpack(packed, original_length, original_shape)
-        out = np.empty((words.shape[0], length), dtype=np.uint8)
-        _unpack_kernel(words, out)
+        out = np.empty((rows.shape[0], length), dtype=np.uint8)
+        _unpack_kernel(rows, out)
         return out.reshape(shape)
 
-    def vec_and(self, a: Any, b: Any) -> np.ndarray:
-        """See ``golden.vec_and``."""
-        wa, wb = check_pair(a, b)
-        out = np.empty(wa.shape, dtype=np.uint64)
-        _and_kernel(np.ravel(wa), np.ravel(wb), out.reshape(-1))
-        return out[()] if out.ndim == 0 else out
+    def _vec_and_impl(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        out = np.empty(a.shape, dtype=np.uint64)
+        _and_kernel(np.ravel(a), np.ravel(b), out.reshape(-1))
+        return out
 
-    def vec_xnor(self, a: Any, b: Any, *, length: int) -> np.ndarray:
-        """See ``golden.vec_xnor``."""
-        wa, wb = check_pair(a, b)
-        tail = tail_mask(check_tail(wa, length, "a"))
-        return _tail_op(_xnor_kernel, (wa, wb), tail)
+    def _vec_xnor_impl(self, a: np.ndarray, b: np.ndarray, length: int) -> np.ndarray:
+        return _tail_op(_xnor_kernel, (a, b), tail_mask(length))
 
-    def vec_not(self, a: Any, *, length: int) -> np.ndarray:
-        """See ``golden.vec_not``."""
-        wa = native_words(a, "a")
-        tail = tail_mask(check_tail(wa, length, "a"))
-        return _tail_op(_not_kernel, (wa,), tail)
+    def _vec_not_impl(self, a: np.ndarray, length: int) -> np.ndarray:
+        return _tail_op(_not_kernel, (a,), tail_mask(length))
 
-    def vec_mux(self, sel: Any, a: Any, b: Any, *, length: int) -> np.ndarray:
-        """See ``golden.vec_mux``."""
-        ws, wa, wb = check_triple(sel, a, b)
-        tail = tail_mask(check_tail(ws, length, "sel"))
-        return _tail_op(_mux_kernel, (ws, wa, wb), tail)
+    def _vec_mux_impl(
+        self, sel: np.ndarray, a: np.ndarray, b: np.ndarray, length: int
+    ) -> np.ndarray:
+        return _tail_op(_mux_kernel, (sel, a, b), tail_mask(length))
 
-    def vec_popcount(self, packed: Any) -> int:
-        """See ``golden.vec_popcount``."""
-        words = native_words(packed, "packed")
+    def _vec_popcount_impl(self, words: np.ndarray) -> int:
+        if not words.dtype.isnative:
+            words = words.astype(np.uint64)
         with _threads_for(words.size):
             return int(_popcount_kernel(np.ravel(words)))
 
-    def vec_mac(self, packed_weights: Any, packed_inputs: Any) -> np.ndarray:
-        """See ``golden.vec_mac``: int64 ``(n_out,)``."""
-        w, x = check_mac(packed_weights, packed_inputs)
-        with _threads_for(w.size):
-            return _mac_kernel(w, x, _n_split(w.shape[0], w.shape[1]))
+    def _vec_mac_impl(self, weights: np.ndarray, inputs: np.ndarray) -> np.ndarray:
+        with _threads_for(weights.size):
+            return _mac_kernel(weights, inputs, _n_split(weights.shape[0], weights.shape[1]))

@@ -11,24 +11,10 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from ._backend import Backend
-from ._contract import DEFAULT_SEED, LFSR_MASK, WORD_BITS, n_words
-from ._lfsr import word_columns, word_jump_powers
-from ._validate import (
-    bit_rows,
-    check_bits,
-    check_length,
-    check_mac,
-    check_pair,
-    check_probs,
-    check_sc_args,
-    check_seed,
-    check_tail,
-    check_triple,
-    check_unpack,
-    native_words,
-    shape_stand_in,
-)
+from .._backend import Backend
+from .._contract import LFSR_MASK, WORD_BITS, n_words
+from .._lfsr import word_columns, word_jump_powers
+from .._validate import bit_rows
 
 __all__ = ["JaxBackend", "to_host", "to_jax"]
 
@@ -260,13 +246,6 @@ def _bucketed(arr: np.ndarray, multiple: tuple[int, ...] = ()) -> np.ndarray:
     return out
 
 
-def _device_words(words: Any, name: str) -> jax.Array:
-    """``check_words`` semantics, then the device: uint64 ``jax.Array`` input stays in place."""
-    if isinstance(words, jax.Array) and words.dtype == np.uint64:
-        return words
-    return _put(_bucketed(native_words(to_host(words), name).ravel()))
-
-
 def _rows(arr: np.ndarray) -> np.ndarray:
     """``(..., n_words)`` -> ``(rows, n_words)``, bucketed."""
     return _bucketed(arr.reshape(-1, arr.shape[-1]))
@@ -287,7 +266,8 @@ class JaxBackend(Backend):
 
     Every call runs in a thread-local 64-bit scope (:func:`x64_scope`); the global
     ``jax_enable_x64`` is never changed. Ops take array_like (NumPy or ``jax.Array``; uint64
-    ``jax.Array`` operands stay on the device) and return NumPy host arrays.
+    ``jax.Array`` weights of ``sc_counts`` and words of ``vec_popcount`` stay on the device)
+    and return NumPy host arrays.
     """
 
     name = "jax"
@@ -296,19 +276,17 @@ class JaxBackend(Backend):
     def unavailable_reason(cls) -> str | None:
         return None  # the module imported jax, so it runs (on CPU at least)
 
+    def _host(self, array: Any) -> Any:
+        return np.asarray(jax.device_get(array)) if isinstance(array, jax.Array) else array
+
+    def _resident(self, array: Any) -> Any:
+        return array if isinstance(array, jax.Array) and array.dtype == np.uint64 else None
+
     @_with_x64
-    def sc_counts(
-        self, weights_packed: Any, input_probs: Any, *, length: int, seed: int = DEFAULT_SEED
-    ) -> np.ndarray:
-        on_device = isinstance(weights_packed, jax.Array) and weights_packed.dtype == np.uint64
-        # uint64 device weights: a zero-strided host stand-in of their shape runs the checks.
-        host = shape_stand_in(weights_packed.shape) if on_device else to_host(weights_packed)
-        weights, probs, length, seed = check_sc_args(host, to_host(input_probs), length, seed)
+    def _sc_counts_impl(self, weights: Any, probs: np.ndarray, length: int, seed: int) -> Any:
         n_out = weights.shape[0]
-        if on_device:
-            dev = weights_packed
-        else:
-            dev = _put(_bucketed(weights))  # zero padding: zero weights count nothing
+        # zero padding of host weights: zero weights count nothing
+        dev = weights if isinstance(weights, jax.Array) else _put(_bucketed(weights))
         # Padded inputs have p = 0 (all-zero streams); input i's stream does not depend on n_in.
         padded = np.zeros(dev.shape[1], dtype=np.float64)
         padded[: probs.shape[0]] = probs
@@ -319,13 +297,7 @@ class JaxBackend(Backend):
         return _owned(np.asarray(_mac(dev, inputs, by_rows=_by_rows()))[:n_out])
 
     @_with_x64
-    def encode_inputs(
-        self, input_probs: Any, *, length: int, seed: int = DEFAULT_SEED
-    ) -> np.ndarray:
-        """Packed input streams: uint64 ``(n_in, ceil(length / 64))``, see ``encode_inputs``."""
-        length = check_length(length)
-        seed = check_seed(seed)
-        probs = check_probs(to_host(input_probs), "input_probs")
+    def _encode_inputs_impl(self, probs: np.ndarray, length: int, seed: int) -> np.ndarray:
         n, nw = probs.shape[0], n_words(length)
         small = _bucket(n) * _bucket(nw) <= _BUCKET_LIMIT
         nwp = _bucket(nw) if small else nw
@@ -335,73 +307,60 @@ class JaxBackend(Backend):
         return _owned(np.asarray(words)[:n, :nw])
 
     @_with_x64
-    def pack_bitstream(self, bits: Any) -> np.ndarray:
-        """See ``golden.pack_bitstream``: uint64 ``(ceil(N/64),)`` or ``(B, ceil(N/64))``."""
-        arr = to_host(bits)
-        flat = bit_rows(check_bits(arr))
+    def _pack_bitstream_impl(self, bits: np.ndarray) -> np.ndarray:
+        flat = bit_rows(bits)
         rows, n = flat.shape
         nw = n_words(n)
         full = np.zeros((rows, nw * WORD_BITS), dtype=np.uint8)
         full[:, :n] = flat
         out = np.asarray(_pack(jnp.asarray(_bucketed(full, (WORD_BITS,)))))[:rows, :nw]
-        return _owned(out.reshape(-1) if arr.ndim == 1 else out)
+        return _owned(out.reshape(-1) if bits.ndim == 1 else out)
 
     @_with_x64
-    def unpack_bitstream(
-        self, packed: Any, original_length: int, original_shape: tuple[int, ...] | None = None
+    def _unpack_bitstream_impl(
+        self, rows: np.ndarray, length: int, shape: tuple[int, ...]
     ) -> np.ndarray:
-        """See ``golden.unpack_bitstream``: uint8 {0, 1}."""
-        words, length, shape = check_unpack(to_host(packed), original_length, original_shape)
-        bits = np.asarray(_unpack(_put(_bucketed(words))))
-        return _owned(bits[: words.shape[0], :length].reshape(shape))
+        bits = np.asarray(_unpack(_put(_bucketed(rows))))
+        return _owned(bits[: rows.shape[0], :length].reshape(shape))
 
     @_with_x64
-    def vec_and(self, a: Any, b: Any) -> np.ndarray:
-        """See ``golden.vec_and``."""
-        wa, wb = check_pair(to_host(a), to_host(b))
-        out = np.asarray(_and(_put(_bucketed(wa.ravel())), _put(_bucketed(wb.ravel()))))
-        out = _owned(out[: wa.size].reshape(wa.shape))
-        return out[()] if out.ndim == 0 else out
+    def _vec_and_impl(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        out = np.asarray(_and(_put(_bucketed(a.ravel())), _put(_bucketed(b.ravel()))))
+        return _owned(out[: a.size].reshape(a.shape))
 
     @_with_x64
-    def vec_xnor(self, a: Any, b: Any, *, length: int) -> np.ndarray:
-        """See ``golden.vec_xnor``."""
-        wa, wb = check_pair(to_host(a), to_host(b))
-        length = check_tail(wa, length, "a")
-        out = _xnor(_put(_rows(wa)), _put(_rows(wb)), jnp.int64(length))
-        return _tail_result(out, wa.shape)
+    def _vec_xnor_impl(self, a: np.ndarray, b: np.ndarray, length: int) -> np.ndarray:
+        out = _xnor(_put(_rows(a)), _put(_rows(b)), jnp.int64(length))
+        return _tail_result(out, a.shape)
 
     @_with_x64
-    def vec_not(self, a: Any, *, length: int) -> np.ndarray:
-        """See ``golden.vec_not``."""
-        wa = native_words(to_host(a), "a")
-        length = check_tail(wa, length, "a")
-        return _tail_result(_not(_put(_rows(wa)), jnp.int64(length)), wa.shape)
+    def _vec_not_impl(self, a: np.ndarray, length: int) -> np.ndarray:
+        return _tail_result(_not(_put(_rows(a)), jnp.int64(length)), a.shape)
 
     @_with_x64
-    def vec_mux(self, sel: Any, a: Any, b: Any, *, length: int) -> np.ndarray:
-        """See ``golden.vec_mux``."""
-        ws, wa, wb = check_triple(to_host(sel), to_host(a), to_host(b))
-        length = check_tail(ws, length, "sel")
-        out = _mux(_put(_rows(ws)), _put(_rows(wa)), _put(_rows(wb)), jnp.int64(length))
-        return _tail_result(out, ws.shape)
+    def _vec_mux_impl(
+        self, sel: np.ndarray, a: np.ndarray, b: np.ndarray, length: int
+    ) -> np.ndarray:
+        out = _mux(_put(_rows(sel)), _put(_rows(a)), _put(_rows(b)), jnp.int64(length))
+        return _tail_result(out, sel.shape)
 
     @_with_x64
-    def vec_popcount(self, packed: Any) -> int:
-        """See ``golden.vec_popcount``."""
-        return int(_popcount(_device_words(packed, "packed")))
+    def _vec_popcount_impl(self, words: Any) -> int:
+        if not isinstance(words, jax.Array):
+            if not words.dtype.isnative:
+                words = words.astype(np.uint64)
+            words = _put(_bucketed(words.ravel()))
+        return int(_popcount(words))
 
     @_with_x64
-    def vec_mac(self, packed_weights: Any, packed_inputs: Any) -> np.ndarray:
-        """See ``golden.vec_mac``: int64 ``(n_out,)``."""
-        w, x = check_mac(to_host(packed_weights), to_host(packed_inputs))
+    def _vec_mac_impl(self, weights: np.ndarray, inputs: np.ndarray) -> np.ndarray:
         # Zero padding of both operands adds nothing to any count.
-        wp = _bucketed(w)
-        xp = x if wp.shape[1:] == x.shape else np.zeros(wp.shape[1:], dtype=np.uint64)
-        if xp is not x:
-            xp[: x.shape[0], : x.shape[1]] = x
+        wp = _bucketed(weights)
+        xp = inputs if wp.shape[1:] == inputs.shape else np.zeros(wp.shape[1:], dtype=np.uint64)
+        if xp is not inputs:
+            xp[: inputs.shape[0], : inputs.shape[1]] = inputs
         counts = _mac(_put(wp), _put(xp), by_rows=_by_rows())
-        return _owned(np.asarray(counts)[: w.shape[0]])
+        return _owned(np.asarray(counts)[: weights.shape[0]])
 
     @staticmethod
     def to_jax(array: Any) -> jax.Array:
@@ -412,4 +371,3 @@ class JaxBackend(Backend):
     def to_host(array: Any) -> np.ndarray:
         """See :func:`to_host`."""
         return to_host(array)
-

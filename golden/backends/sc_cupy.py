@@ -6,25 +6,10 @@ from typing import Any
 
 import numpy as np
 
-from ._backend import Backend
-from ._contract import DEFAULT_SEED, LFSR_MASK, n_words
-from ._lfsr import word_columns, word_jump_powers
-from ._validate import (
-    bit_rows,
-    check_bits,
-    check_length,
-    check_mac,
-    check_pair,
-    check_probs,
-    check_sc_args,
-    check_seed,
-    check_tail,
-    check_triple,
-    check_unpack,
-    native_words,
-    shape_stand_in,
-    tail_mask,
-)
+from .._backend import Backend
+from .._contract import LFSR_MASK, n_words
+from .._lfsr import word_columns, word_jump_powers
+from .._validate import bit_rows, tail_mask
 
 __all__ = ["CupyBackend", "to_device", "to_host"]
 
@@ -231,15 +216,12 @@ class CupyBackend(Backend):
 
     # -- plumbing -------------------------------------------------------------------------------
 
-    def _words(self, words: Any, name: str) -> Any:
-        """Checked uint64 words on the device (``check_words`` semantics for CuPy arrays too)."""
+    def _host(self, array: Any) -> Any:
+        return self._cp.asnumpy(array) if isinstance(array, self._cp.ndarray) else array
+
+    def _resident(self, array: Any) -> Any:
         cp = self._cp
-        if isinstance(words, cp.ndarray):
-            if words.dtype == np.uint64:
-                return words
-            # Other dtypes: the host check gives the floor's exact exception and message.
-            return cp.asarray(native_words(cp.asnumpy(words), name))
-        return cp.asarray(native_words(words, name))
+        return array if isinstance(array, cp.ndarray) and array.dtype == np.uint64 else None
 
     def _launch_encode(self, probs: np.ndarray, length: int, seed: int) -> Any:
         cp = self._cp
@@ -270,93 +252,64 @@ class CupyBackend(Backend):
             )
         return cp.asnumpy(counts).astype(np.int64)
 
-    # -- the ops --------------------------------------------------------------------------------
+    # -- the kernels ----------------------------------------------------------------------------
 
-    def sc_counts(
-        self, weights_packed: Any, input_probs: Any, *, length: int, seed: int = DEFAULT_SEED
-    ) -> np.ndarray:
+    def _sc_counts_impl(self, weights: Any, probs: np.ndarray, length: int, seed: int) -> Any:
         cp = self._cp
-        on_device = isinstance(weights_packed, cp.ndarray) and weights_packed.dtype == np.uint64
-        # uint64 device weights: a zero-strided host stand-in of their shape runs the shared
-        # checks in their order, without copying the weights to the host.
-        host = shape_stand_in(weights_packed.shape) if on_device else to_host(weights_packed)
-        weights, probs, length, seed = check_sc_args(host, to_host(input_probs), length, seed)
-        if on_device:
-            weights = weights_packed
-        else:
+        if not isinstance(weights, cp.ndarray):
             weights = cp.asarray(weights if weights.dtype.isnative else weights.astype(np.uint64))
         return self._launch_mac(weights, self._launch_encode(probs, length, seed))
 
-    def encode_inputs(
-        self, input_probs: Any, *, length: int, seed: int = DEFAULT_SEED
-    ) -> np.ndarray:
-        """Packed input streams: uint64 ``(n_in, ceil(length / 64))``, see ``encode_inputs``."""
-        length = check_length(length)
-        seed = check_seed(seed)
-        probs = check_probs(to_host(input_probs), "input_probs")
+    def _encode_inputs_impl(self, probs: np.ndarray, length: int, seed: int) -> np.ndarray:
         return self._launch_encode(probs, length, seed).get()
 
-    def pack_bitstream(self, bits: Any) -> np.ndarray:
-        """See ``golden.pack_bitstream``: uint64 ``(ceil(N/64),)`` or ``(B, ceil(N/64))``."""
-        arr = to_host(bits)
-        flat = bit_rows(check_bits(arr))
+    def _pack_bitstream_impl(self, bits: np.ndarray) -> np.ndarray:
+        flat = bit_rows(bits)
         b, n = flat.shape
         nw = n_words(n)
         out = self._cp.empty((b, nw), dtype=self._cp.uint64)
         if out.size:
             self._pack(self._cp.asarray(flat), np.int64(n), np.int64(nw), out)
         host = out.get()
-        return host.reshape(nw) if arr.ndim == 1 else host
+        return host.reshape(nw) if bits.ndim == 1 else host
 
-    def unpack_bitstream(
-        self, packed: Any, original_length: int, original_shape: tuple[int, ...] | None = None
+    def _unpack_bitstream_impl(
+        self, rows: np.ndarray, length: int, shape: tuple[int, ...]
     ) -> np.ndarray:
-        """See ``golden.unpack_bitstream``: uint8 {0, 1}."""
-        words, length, shape = check_unpack(to_host(packed), original_length, original_shape)
-        b, nw = words.shape
+        b, nw = rows.shape
         out = self._cp.empty((b, length), dtype=self._cp.uint8)
         if out.size:
-            self._unpack(self._cp.asarray(words), np.int64(length), np.int64(nw), out)
+            self._unpack(self._cp.asarray(rows), np.int64(length), np.int64(nw), out)
         return np.ascontiguousarray(out.get().reshape(shape))
 
-    def vec_and(self, a: Any, b: Any) -> np.ndarray:
-        """See ``golden.vec_and``."""
-        wa, wb = check_pair(to_host(a), to_host(b))
-        out = self._and(self._cp.asarray(wa), self._cp.asarray(wb)).get()
-        return out[()] if out.ndim == 0 else out
+    def _vec_and_impl(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return self._and(self._cp.asarray(a), self._cp.asarray(b)).get()
 
-    def vec_xnor(self, a: Any, b: Any, *, length: int) -> np.ndarray:
-        """See ``golden.vec_xnor``."""
-        wa, wb = check_pair(to_host(a), to_host(b))
-        tail = tail_mask(check_tail(wa, length, "a"))
-        return self._xnor(self._cp.asarray(wa), self._cp.asarray(wb), np.int64(wa.shape[-1]),
-                          np.uint64(tail)).get()
+    def _vec_xnor_impl(self, a: np.ndarray, b: np.ndarray, length: int) -> np.ndarray:
+        return self._xnor(self._cp.asarray(a), self._cp.asarray(b), np.int64(a.shape[-1]),
+                          np.uint64(tail_mask(length))).get()
 
-    def vec_not(self, a: Any, *, length: int) -> np.ndarray:
-        """See ``golden.vec_not``."""
-        wa = native_words(to_host(a), "a")
-        tail = tail_mask(check_tail(wa, length, "a"))
-        return self._not(self._cp.asarray(wa), np.int64(wa.shape[-1]), np.uint64(tail)).get()
+    def _vec_not_impl(self, a: np.ndarray, length: int) -> np.ndarray:
+        return self._not(self._cp.asarray(a), np.int64(a.shape[-1]),
+                         np.uint64(tail_mask(length))).get()
 
-    def vec_mux(self, sel: Any, a: Any, b: Any, *, length: int) -> np.ndarray:
-        """See ``golden.vec_mux``."""
-        ws, wa, wb = check_triple(to_host(sel), to_host(a), to_host(b))
-        tail = tail_mask(check_tail(ws, length, "sel"))
+    def _vec_mux_impl(
+        self, sel: np.ndarray, a: np.ndarray, b: np.ndarray, length: int
+    ) -> np.ndarray:
         cp = self._cp
-        return self._mux(cp.asarray(ws), cp.asarray(wa), cp.asarray(wb), np.int64(ws.shape[-1]),
-                         np.uint64(tail)).get()
+        return self._mux(cp.asarray(sel), cp.asarray(a), cp.asarray(b), np.int64(sel.shape[-1]),
+                         np.uint64(tail_mask(length))).get()
 
-    def vec_popcount(self, packed: Any) -> int:
-        """See ``golden.vec_popcount``."""
-        words = self._words(packed, "packed")
+    def _vec_popcount_impl(self, words: Any) -> int:
+        cp = self._cp
+        if not isinstance(words, cp.ndarray):
+            words = cp.asarray(words if words.dtype.isnative else words.astype(np.uint64))
         if words.size == 0:
             return 0
         return int(self._popcount(words.ravel()).get())
 
-    def vec_mac(self, packed_weights: Any, packed_inputs: Any) -> np.ndarray:
-        """See ``golden.vec_mac``: int64 ``(n_out,)``."""
-        w, x = check_mac(to_host(packed_weights), to_host(packed_inputs))
-        return self._launch_mac(self._cp.asarray(w), self._cp.asarray(x))
+    def _vec_mac_impl(self, weights: np.ndarray, inputs: np.ndarray) -> np.ndarray:
+        return self._launch_mac(self._cp.asarray(weights), self._cp.asarray(inputs))
 
     @staticmethod
     def to_device(array: Any) -> Any:
