@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
+import dataclasses
 import json
 import os
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -17,9 +16,9 @@ from rich.live import Live
 
 import golden
 
-from . import coverage, sim
-from .fuzz import FUZZ_CORE, FuzzResult, expected_counts, load_txn, replay_command, run_campaign
-from .model import DenseTxn
+from .. import coverage, runner
+from ..fuzz import FUZZ_CORE, FuzzResult, expected_counts, load_txn, replay_command, run_campaign
+from ..model import DenseTxn
 
 __all__ = ["add_arguments", "execute_backends", "execute_emu", "main", "run"]
 
@@ -30,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of ``sctb fuzz``."""
     parser.add_argument("--target", choices=TARGETS, default="backends",
                         help="what is fuzzed against the golden model (default: backends)")
-    parser.add_argument("--sim", choices=sim.SIMULATORS, default="icarus",
+    parser.add_argument("--sim", choices=runner.SIMULATORS, default="icarus",
                         help="simulator of --target rtl (default: icarus)")
     parser.add_argument("--seed", type=int, default=1, help="hypothesis seed (default: 1)")
     parser.add_argument("--max-examples", type=int, default=None,
@@ -71,24 +70,6 @@ def execute_emu(txn: DenseTxn, drive: dict) -> np.ndarray:
     return got
 
 
-@contextlib.contextmanager
-def _environ(**values: str | None) -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in values}
-    try:
-        for k, v in values.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
 def _config(args: argparse.Namespace) -> str:
     core = f"core{FUZZ_CORE.n_in}x{FUZZ_CORE.n_out}w{FUZZ_CORE.w}"
     planted = os.environ.get("SCTB_PLANTED_BUG")
@@ -97,15 +78,14 @@ def _config(args: argparse.Namespace) -> str:
 
 
 def _rtl(args: argparse.Namespace, out: Path, db: Path | None, replay: Path | None
-         ) -> tuple[sim.SuiteResult, dict]:
-    env = {"SCTB_FUZZ_DB": str(db) if db else None,
-           "SCTB_FUZZ_EXAMPLES": str(args.max_examples) if args.max_examples else None,
-           "SCTB_FUZZ_TIME": str(args.time_budget) if args.time_budget else None,
-           "SCTB_REPLAY": str(replay) if replay else None}
+         ) -> tuple[runner.SuiteResult, dict]:
+    options = runner.SimOptions(
+        fuzz_db=str(db) if db else None, fuzz_examples=args.max_examples or None,
+        fuzz_time=args.time_budget or None, replay_file=str(replay) if replay else None)
     if not args.max_examples and not args.time_budget:
-        env["SCTB_FUZZ_EXAMPLES"] = "200"
-    with _environ(**env):
-        res = sim.run_suite("fuzz", args.sim, out_dir=out / "rtl", seed=args.seed)
+        options = dataclasses.replace(options, fuzz_examples=200)
+    res = runner.run_suite("fuzz", args.sim, out_dir=out / "rtl", seed=args.seed,
+                           options=options)
     info_path = res.log.parent / "fuzz-result.json" if res.log else None
     info = json.loads(info_path.read_text()) if info_path and info_path.is_file() else {}
     return res, info
@@ -202,7 +182,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m testbench.fuzz_cli`` (the same as ``sctb fuzz``)."""
+    """``python -m testbench.cli.fuzz`` (the same as ``sctb fuzz``)."""
     parser = argparse.ArgumentParser(prog="sctb fuzz", description=__doc__)
     add_arguments(parser)
     return run(parser.parse_args(argv), Console())

@@ -9,8 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from .mpi import get_comm
-from .sweep import SpecError, SweepResult, load_spec, run_sweep
+from ..sweep import SpecError, SweepResult, get_comm, load_spec, run_sweep
 
 __all__ = ["add_arguments", "run", "summary_table"]
 

@@ -15,8 +15,8 @@ import numpy as np
 
 import golden
 
-from . import coverage
-from .model import CoreShape, DenseTxn, predict_counts
+from .. import coverage
+from ..model import CoreShape, DenseTxn, predict_counts
 
 __all__ = [
     "PLANTED_BUGS",

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from golden._contract import WORD_BITS, n_words
 
-from .model import CoreShape, DenseTxn
+from ..model import CoreShape, DenseTxn
 
 __all__ = ["EDGE_OFFSETS", "EDGE_SEEDS", "P_KINDS", "ROW_KINDS", "dense_txns", "lengths",
            "probabilities", "seeds", "sizes_around"]

@@ -249,7 +249,7 @@ def bench_sweep(ranks: int = 2, points: int = 48) -> dict:
     import sys
     import tempfile
 
-    from .sweep import read_records
+    from ..sweep import read_records
 
     mpiexec = shutil.which("mpiexec", path=os.path.dirname(sys.executable)) or \
         shutil.which("mpiexec")

@@ -15,8 +15,9 @@ import numpy as np
 
 import golden
 
-from . import perf, sim
-from .model import CoreShape, predict_counts, random_txn
+from .. import runner
+from ..model import CoreShape, predict_counts, random_txn
+from . import overhead as perf
 
 __all__ = ["EmuSpeed", "measure_emu_speed", "run_selftest_icarus"]
 
@@ -121,7 +122,7 @@ def run_selftest_icarus(core: CoreShape, txns: list, out_dir: Path,
     params = {"N_IN": core.n_in, "N_OUT": core.n_out, "W": core.w, "K": k, "BEATS": beats}
     cmd = [iverilog, "-g2012", "-s", "sc_dense_selftest", "-o", str(binary),
            *[f"-Psc_dense_selftest.{n}={v}" for n, v in params.items()],
-           *map(str, sim.rtl_sources()), str(sim.HDL_DIR / "sc_dense_selftest.v")]
+           *map(str, runner.rtl_sources()), str(runner.HDL_DIR / "sc_dense_selftest.v")]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"icarus selftest compile failed:\n{proc.stdout}{proc.stderr}")
@@ -212,7 +213,7 @@ def measure_emu_speed(out_dir: str | Path = "sctb-out", *, n_in: int = 16, n_out
     assert slow_cycles == emu_cycles
     res = EmuSpeed(core, transactions, length, cycles, emu_s, emu_cycles, slow_s)
     if "icarus" in sims:
-        reason = sim.simulator_status("icarus")
+        reason = runner.simulator_status("icarus")
         if reason is None:
             res.icarus_seconds, _ = run_selftest_icarus(core, txns, out_dir, be)
             small = [random_txn(rng, n_out, n_in, w)]
@@ -221,7 +222,7 @@ def measure_emu_speed(out_dir: str | Path = "sctb-out", *, n_in: int = 16, n_out
         else:
             res.notes.append(f"icarus not timed: {reason}")
     if "verilator" in sims:
-        reason = sim.simulator_status("verilator")
+        reason = runner.simulator_status("verilator")
         if reason is None:
             res.verilator_seconds, _ = perf.run_selftest(core, txns, out_dir, be, jobs=1)
         else:
@@ -230,8 +231,9 @@ def measure_emu_speed(out_dir: str | Path = "sctb-out", *, n_in: int = 16, n_out
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m testbench.emu_speed``: print the emulator-vs-simulator speed as JSON."""
-    parser = argparse.ArgumentParser(prog="python -m testbench.emu_speed", description=__doc__)
+    """``python -m testbench.perf.emu_speed``: print the emulator-vs-simulator speed as JSON."""
+    parser = argparse.ArgumentParser(prog="python -m testbench.perf.emu_speed",
+                                     description=__doc__)
     parser.add_argument("--out", default="sctb-out")
     parser.add_argument("--length", type=int, default=4096)
     parser.add_argument("--transactions", type=int, default=4)

@@ -15,8 +15,8 @@ import numpy as np
 
 import golden
 
-from . import sim
-from .model import CoreShape, buffer_image, predict_counts, random_txn
+from .. import runner
+from ..model import CoreShape, buffer_image, predict_counts, random_txn
 
 __all__ = ["OverheadResult", "measure_overhead", "run_selftest", "write_selftest_stimulus"]
 
@@ -86,7 +86,7 @@ def run_selftest(core: CoreShape, txns: list, out_dir: Path, backend: golden.Bac
     lengths = {t.length for t in txns}
     beats = sum(core.beats(t.length) for t in txns)
     k = len(txns)
-    env = sim.simulator_env("verilator")
+    env = runner.simulator_env("verilator")
     exe = shutil.which("verilator", path=env["PATH"])
     if exe is None:
         raise RuntimeError("verilator is not installed (run testbench/setup_sims.sh)")
@@ -100,7 +100,7 @@ def run_selftest(core: CoreShape, txns: list, out_dir: Path, backend: golden.Bac
                "--timescale", "1ns/1ps", "-j", str(jobs), "-Mdir", str(build),
                "--top-module", "sc_dense_selftest", f"-GN_IN={core.n_in}",
                f"-GN_OUT={core.n_out}", f"-GW={core.w}", f"-GK={k}", f"-GBEATS={beats}",
-               *map(str, sim.rtl_sources()), str(sim.HDL_DIR / "sc_dense_selftest.v")]
+               *map(str, runner.rtl_sources()), str(runner.HDL_DIR / "sc_dense_selftest.v")]
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
         if proc.returncode != 0:
             raise RuntimeError(
@@ -128,9 +128,9 @@ def measure_overhead(out_dir: str | Path = "sctb-out", *, scale: float = 4.0, se
     ``scale`` multiplies the throughput test's 4 transactions (so 16 by default).
     """
     out_dir = Path(out_dir).resolve()
-    spec = sim.get_suite("dense")
+    spec = runner.get_suite("dense")
     core = spec.core
-    res = sim.run_suite("dense", "verilator", out_dir=out_dir, backend=backend, seed=seed,
+    res = runner.run_suite("dense", "verilator", out_dir=out_dir, backend=backend, seed=seed,
                         scale=scale, test="throughput")
     if not res.ok:
         raise RuntimeError(f"the throughput test failed: {res.error or res.failures}")
@@ -147,8 +147,8 @@ def measure_overhead(out_dir: str | Path = "sctb-out", *, scale: float = 4.0, se
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m testbench.perf``: print the cocotb overhead figures as JSON."""
-    parser = argparse.ArgumentParser(prog="python -m testbench.perf", description=__doc__)
+    """``python -m testbench.perf.overhead``: print the cocotb overhead figures as JSON."""
+    parser = argparse.ArgumentParser(prog="python -m testbench.perf.overhead", description=__doc__)
     parser.add_argument("--out", default="sctb-out")
     parser.add_argument("--scale", type=float, default=4.0)
     parser.add_argument("--seed", type=int, default=1)

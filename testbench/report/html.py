@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import sim
-from .compare import CompareRow
+from .. import runner
+from ..compare import CompareRow
 
 __all__ = ["build_data", "matplotlib_missing", "render_html", "write_report"]
 
@@ -51,7 +51,7 @@ def _rel(path: Path, root: Path) -> str:
     return Path(os.path.relpath(path, root)).as_posix()
 
 
-def _failure_dict(f: sim.Failure, report_dir: Path) -> dict[str, Any]:
+def _failure_dict(f: runner.Failure, report_dir: Path) -> dict[str, Any]:
     waves = f.waves if f.waves is not None and Path(f.waves).is_file() else None
     if f.waves is not None and waves is None:
         note = f"the wave file {f.waves} is missing"
@@ -66,7 +66,7 @@ def build_data(
     *,
     report_dir: str | os.PathLike,
     rows: Sequence[CompareRow],
-    rtl_results: Sequence[sim.SuiteResult],
+    rtl_results: Sequence[runner.SuiteResult],
     rtl_ran: bool,
     coverage: dict[str, dict[str, int]] | None,
     required_missing: Sequence[str],
@@ -224,7 +224,7 @@ def _rtl_html(data: dict) -> str:
 
 
 def _coverage_html(data: dict) -> str:
-    from . import coverage as cov
+    from .. import coverage as cov
 
     head = "<h2>Functional coverage</h2>"
     if data["coverage"] is None:

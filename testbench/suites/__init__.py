@@ -1,1 +1,1 @@
-"""cocotb test modules of the RTL suites (run through testbench.sim, not collected by pytest)."""
+"""cocotb test modules of the RTL suites (module name = suite key; run through `sctb sim`)."""

@@ -1,9 +1,8 @@
-"""Settings and bookkeeping shared by the cocotb test modules (read from SCTB_* variables)."""
+"""Settings and bookkeeping shared by the cocotb suites (the runner's SimSettings, read once)."""
 
 from __future__ import annotations
 
 import json
-import os
 import random
 import time
 from collections.abc import Iterator
@@ -14,35 +13,62 @@ import numpy as np
 
 import golden
 
-from ..bfm import DenseBfm, wmem_path
+from ..bfm import DenseBfm
 from ..model import CoreShape, DenseTxn, predict_counts, tiles
+from ..runner.settings import SimOptions, SimSettings
 from ..scoreboard import Scoreboard
 
-__all__ = ["Settings", "record", "run_layer", "settings"]
+__all__ = ["Settings", "dense_setup", "record", "run_layer", "settings"]
 
 
 class Settings:
-    """What the runner passed to the simulation (see testbench.sim)."""
+    """What the runner passed to the simulation (``SimSettings.from_env()``, read on first use).
 
-    def __init__(self) -> None:
-        env = os.environ
-        self.backend_name = env.get("SCTB_BACKEND", "numpy")
-        self.seed = int(env.get("SCTB_SEED", "1"))
-        self.scale = float(env.get("SCTB_SCALE", "1"))
-        self.sim = env.get("SCTB_SIM", "")
-        self.stats = Path(env["SCTB_STATS"]) if env.get("SCTB_STATS") else None
-        self.dump_dir = Path(env.get("SCTB_DUMP_DIR", "."))
-        core = json.loads(env.get("SCTB_CORE", "{}"))
-        self.core = CoreShape(**core) if core else None
+    The fields of :class:`~testbench.runner.settings.SimSettings` read through; this adds the
+    golden backend, the seeded generators and the BFM / scoreboard factories.
+    """
+
+    def __init__(self, sim_settings: SimSettings | None = None) -> None:
+        self._settings = sim_settings
         self._backend: golden.Backend | None = None
         #: Seconds spent in the golden prediction so far (reported apart from cocotb's time).
         self.predict_seconds = 0.0
+
+    @property
+    def sim_settings(self) -> SimSettings:
+        if self._settings is None:
+            self._settings = SimSettings.from_env()
+        return self._settings
+
+    backend_name = property(lambda self: self.sim_settings.backend)
+    seed = property(lambda self: self.sim_settings.seed)
+    scale = property(lambda self: self.sim_settings.scale)
+    sim = property(lambda self: self.sim_settings.sim)
+    stats = property(lambda self: self.sim_settings.stats)
+    dump_dir = property(lambda self: self.sim_settings.dump_dir)
+    core = property(lambda self: self.sim_settings.core)
+
+    @property
+    def options(self) -> SimOptions:
+        return self.sim_settings.options
+
+    @property
+    def wmem_path(self) -> Path:
+        """The harness's weight file (``WMEM_FILE``), in the run directory (the cwd)."""
+        return Path(self.sim_settings.wmem_file)
 
     @property
     def backend(self) -> golden.Backend:
         if self._backend is None:
             self._backend = golden.get_backend(self.backend_name)
         return self._backend
+
+    def require_core(self, suite: str) -> CoreShape:
+        """The dense core; RuntimeError when the runner passed none."""
+        if self.core is None:
+            raise RuntimeError(f"no core in the settings: run the {suite} suite through "
+                               "`sctb sim`")
+        return self.core
 
     def rng(self, test: str) -> np.random.Generator:
         """A NumPy generator seeded by the run seed and the test name (stable across runs)."""
@@ -52,13 +78,11 @@ class Settings:
         return random.Random(f"{self.seed}:{test}")
 
     def count(self, base: int) -> int:
-        """``base`` scaled by ``SCTB_SCALE``, at least 1."""
+        """``base`` scaled by the run's ``scale``, at least 1."""
         return max(1, round(base * self.scale))
 
     def dense_bfm(self, dut, test: str) -> DenseBfm:
-        if self.core is None:
-            raise RuntimeError("SCTB_CORE is not set: run the dense suites through testbench.sim")
-        return DenseBfm(dut, self.core, self.pyrng(test), wmem_path())
+        return DenseBfm(dut, self.require_core("dense"), self.pyrng(test), self.wmem_path)
 
     def scoreboard(self) -> Scoreboard:
         return Scoreboard(dump_dir=self.dump_dir)
@@ -67,10 +91,19 @@ class Settings:
 settings = Settings()
 
 
+async def dense_setup(dut, test: str) -> tuple[DenseBfm, Scoreboard, np.random.Generator]:
+    """The set-up of a dense test: its BFM (started: clock and reset), scoreboard, generator."""
+    bfm = settings.dense_bfm(dut, test)
+    sb = settings.scoreboard()
+    rng = settings.rng(test)
+    await bfm.start()
+    return bfm, sb, rng
+
+
 @contextmanager
 def record(test: str, sb: Scoreboard | None = None, *, transactions: int = 0,
            bit_products: int = 0) -> Iterator[dict]:
-    """Time a test body and append its figures to ``SCTB_STATS`` (JSON lines) when it passes.
+    """Time a test body and append its figures to the run's stats file (JSON lines) on a pass.
 
     ``transactions`` counts checked items (layer transactions, or states, words and counts in the
     block tests); ``bit_products`` counts verified AND-and-count operations (dense suites only).

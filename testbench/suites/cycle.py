@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import cocotb
 import numpy as np
 
@@ -11,11 +9,13 @@ import emu
 import golden
 from emu._blocks import S_CFG
 
-from ..bfm import CycleBfm, record_emulator
+from ..bfm import CycleBfm
+from ..trace import record_emulator
 from .common import record, settings
 
-#: Emulator bugs a negative test plants through ``SCTB_EMU_BUG`` (the suite must then fail): the
-#: emulator twins of the RTL mutations in tests/test_sim_rtl.py, and an off-by-one in ``rem``.
+#: Emulator bugs a negative test plants through the ``emu_bug`` option (the suite must then
+#: fail): the emulator twins of the RTL mutations in tests/test_sim_rtl.py, and an off-by-one in
+#: ``rem``.
 PLANTED_BUGS = ("comparator", "length_mask", "popcount_bit", "seed_offset", "rem_off_by_one")
 
 
@@ -55,11 +55,11 @@ def _buggy(bug: str) -> type:
 
 
 def _model() -> type:
-    bug = os.environ.get("SCTB_EMU_BUG", "")
+    bug = settings.options.emu_bug
     if not bug:
         return emu.ScDense
     if bug not in PLANTED_BUGS:
-        raise ValueError(f"SCTB_EMU_BUG must be one of {PLANTED_BUGS}, got {bug!r}")
+        raise ValueError(f"emu_bug must be one of {PLANTED_BUGS}, got {bug!r}")
     return _buggy(bug)
 
 

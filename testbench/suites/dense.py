@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
-
 import cocotb
 import numpy as np
 
 import golden
 
 from ..model import MAX_LENGTH, DenseTxn, random_txn
-from .common import record, run_layer, settings
+from .common import dense_setup, record, run_layer, settings
 
 ONES = np.uint64(0xFFFF_FFFF_FFFF_FFFF)
 
@@ -35,9 +33,7 @@ def _diag(n: int, length: int) -> np.ndarray:
 @cocotb.test()
 async def golden_vectors(dut):
     """The contract's golden vectors, as counts."""
-    bfm = settings.dense_bfm(dut, "golden_vectors")
-    sb = settings.scoreboard()
-    await bfm.start()
+    bfm, sb, _ = await dense_setup(dut, "golden_vectors")
     with record("golden_vectors", sb):
         probs = np.array([0.5, 0.25, 0.75])
         # Input streams one by one: counts[i] = popcount of input i's word (seeds 0xACE1..3).
@@ -53,9 +49,7 @@ async def golden_vectors(dut):
 @cocotb.test()
 async def probabilities_0_and_1(dut):
     """p = 0 gives no ones, p = 1 (threshold 65536) gives all ones, mixed in one layer."""
-    bfm = settings.dense_bfm(dut, "probabilities_0_and_1")
-    sb = settings.scoreboard()
-    await bfm.start()
+    bfm, sb, _ = await dense_setup(dut, "probabilities_0_and_1")
     with record("probabilities_0_and_1", sb):
         n_in, n_out = bfm.core.n_in, bfm.core.n_out
         for probs, length in (
@@ -72,10 +66,7 @@ async def probabilities_0_and_1(dut):
 @cocotb.test()
 async def rounding_ties(dut):
     """Probabilities exactly halfway between two thresholds round half to even."""
-    bfm = settings.dense_bfm(dut, "rounding_ties")
-    sb = settings.scoreboard()
-    rng = settings.rng("rounding_ties")
-    await bfm.start()
+    bfm, sb, rng = await dense_setup(dut, "rounding_ties")
     with record("rounding_ties", sb):
         ks = np.array([0, 1, 2, 3, 4, 65534, 65535, 32767, 32768, 12345], dtype=np.float64)
         probs = (ks + 0.5) / 65536.0
@@ -90,10 +81,7 @@ async def rounding_ties(dut):
 @cocotb.test()
 async def lengths(dut):
     """Lengths that are and are not multiples of 64 (and of W), from 1 bit on."""
-    bfm = settings.dense_bfm(dut, "lengths")
-    sb = settings.scoreboard()
-    rng = settings.rng("lengths")
-    await bfm.start()
+    bfm, sb, rng = await dense_setup(dut, "lengths")
     with record("lengths", sb):
         w = bfm.core.w
         for length in sorted({1, 2, 7, 8, 9, 63, 64, 65, 127, 128, 129, 191, 1000, w - 1, w,
@@ -105,10 +93,7 @@ async def lengths(dut):
 @cocotb.test()
 async def tail_bits_ignored(dut):
     """Weight bits past ``length`` (garbage in the last word) never count."""
-    bfm = settings.dense_bfm(dut, "tail_bits_ignored")
-    sb = settings.scoreboard()
-    rng = settings.rng("tail_bits_ignored")
-    await bfm.start()
+    bfm, sb, rng = await dense_setup(dut, "tail_bits_ignored")
     with record("tail_bits_ignored", sb):
         for length in (1, 33, 100, 250):
             txn = random_txn(rng, bfm.core.n_out, bfm.core.n_in, length, tail_garbage=True,
@@ -119,10 +104,7 @@ async def tail_bits_ignored(dut):
 @cocotb.test()
 async def seeds(dut):
     """Seed 0 (input 0 uses 1), seeds with zero low bits, inputs wrapping past 0xFFFF, 2**64-1."""
-    bfm = settings.dense_bfm(dut, "seeds")
-    sb = settings.scoreboard()
-    rng = settings.rng("seeds")
-    await bfm.start()
+    bfm, sb, rng = await dense_setup(dut, "seeds")
     with record("seeds", sb):
         n_in = bfm.core.n_in
         for seed in (0, 1, 0x1_0000, 0xFFFF, 0xFFFF - n_in // 2, 0xFFFF - n_in + 1,
@@ -135,10 +117,7 @@ async def seeds(dut):
 @cocotb.test()
 async def single_input_single_output(dut):
     """Layers of one input, one output, and one of each."""
-    bfm = settings.dense_bfm(dut, "single_input_single_output")
-    sb = settings.scoreboard()
-    rng = settings.rng("single_input_single_output")
-    await bfm.start()
+    bfm, sb, rng = await dense_setup(dut, "single_input_single_output")
     with record("single_input_single_output", sb):
         for n_out, n_in in ((bfm.core.n_out, 1), (1, bfm.core.n_in), (1, 1)):
             txn = random_txn(rng, n_out, n_in, 513, label=f"{n_out}x{n_in}")
@@ -148,10 +127,7 @@ async def single_input_single_output(dut):
 @cocotb.test()
 async def back_to_back_with_stalls(dut):
     """Transactions back to back without reset, with valid gaps and result back-pressure."""
-    bfm = settings.dense_bfm(dut, "back_to_back_with_stalls")
-    sb = settings.scoreboard()
-    rng = settings.rng("back_to_back_with_stalls")
-    await bfm.start()
+    bfm, sb, rng = await dense_setup(dut, "back_to_back_with_stalls")
     with record("back_to_back_with_stalls", sb):
         core = bfm.core
         plans = [("buffer", 0.0, 0.0), ("port", 0.0, 0.0), ("port", 0.3, 0.3),
@@ -165,10 +141,7 @@ async def back_to_back_with_stalls(dut):
 @cocotb.test()
 async def buffer_refills(dut):
     """A stream longer than the harness buffer: the core stalls while the buffer refills."""
-    bfm = settings.dense_bfm(dut, "buffer_refills")
-    sb = settings.scoreboard()
-    rng = settings.rng("buffer_refills")
-    await bfm.start()
+    bfm, sb, rng = await dense_setup(dut, "buffer_refills")
     with record("buffer_refills", sb):
         core = bfm.core
         length = core.w * (2 * core.depth + 3) - 5
@@ -179,10 +152,7 @@ async def buffer_refills(dut):
 @cocotb.test()
 async def tiled_layers(dut):
     """Layers larger than the core, mapped onto it tile by tile; sums equal golden counts."""
-    bfm = settings.dense_bfm(dut, "tiled_layers")
-    sb = settings.scoreboard()
-    rng = settings.rng("tiled_layers")
-    await bfm.start()
+    bfm, sb, rng = await dense_setup(dut, "tiled_layers")
     with record("tiled_layers", sb):
         core = bfm.core
         for n_out, n_in, length in ((2 * core.n_out + 1, 2 * core.n_in + 3, 300),
@@ -194,10 +164,7 @@ async def tiled_layers(dut):
 @cocotb.test()
 async def random_batch(dut):
     """Seeded random transactions: shapes up to the core's (some larger), lengths, seeds."""
-    bfm = settings.dense_bfm(dut, "random_batch")
-    sb = settings.scoreboard()
-    rng = settings.rng("random_batch")
-    await bfm.start()
+    bfm, sb, rng = await dense_setup(dut, "random_batch")
     with record("random_batch", sb):
         core = bfm.core
         for k in range(settings.count(12)):
@@ -215,10 +182,7 @@ async def random_batch(dut):
 @cocotb.test()
 async def throughput(dut):
     """Full-core transactions, weights from the buffer: the verified bit-products per second."""
-    bfm = settings.dense_bfm(dut, "throughput")
-    sb = settings.scoreboard()
-    rng = settings.rng("throughput")
-    await bfm.start()
+    bfm, sb, rng = await dense_setup(dut, "throughput")
     core = bfm.core
     # Four buffer loads per transaction on Verilator (the speed figure); one on Icarus.
     loads = 4 if settings.sim == "verilator" else 1
@@ -237,10 +201,7 @@ async def long_stream(dut):
     Icarus and the narrow cores take one clock per W bits, so 2**24 bits would take minutes
     there; the length field and the counters are the same RTL in every configuration.
     """
-    bfm = settings.dense_bfm(dut, "long_stream")
-    sb = settings.scoreboard()
-    rng = settings.rng("long_stream")
-    await bfm.start()
+    bfm, sb, rng = await dense_setup(dut, "long_stream")
     core = bfm.core
     full = settings.sim == "verilator" and core.w == 64
     length = MAX_LENGTH if full else 4 * core.depth * core.w - 3
@@ -254,9 +215,10 @@ async def long_stream(dut):
 
 @cocotb.test()
 async def layer_from_file(dut):
-    """The layer in ``SCTB_LAYER_FILE`` (.npz with weights, probs, length, seed: a sweep point or
-    a replay); without it, a fixed small layer that wraps the seed, so the test always checks."""
-    path = os.environ.get("SCTB_LAYER_FILE")
+    """The layer in the ``layer_file`` option (.npz with weights, probs, length, seed: a sweep
+    point or a replay); without it, a fixed small layer that wraps the seed, so the test always
+    checks."""
+    path = settings.options.layer_file
     if path:
         data = np.load(path)
         txn = DenseTxn(data["weights"], data["probs"], int(data["length"]), int(data["seed"]),
@@ -265,8 +227,6 @@ async def layer_from_file(dut):
         rng = settings.rng("layer_from_file")
         weights = rng.integers(0, 2**64 - 1, size=(5, 7, 2), dtype=np.uint64, endpoint=True)
         txn = DenseTxn(weights, rng.random(7), 100, 0xFFFE, "fixed layer")
-    bfm = settings.dense_bfm(dut, "layer_from_file")
-    sb = settings.scoreboard()
-    await bfm.start()
+    bfm, sb, _ = await dense_setup(dut, "layer_from_file")
     with record("layer_from_file", sb):
         await run_layer(bfm, txn, sb)

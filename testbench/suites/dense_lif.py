@@ -12,8 +12,9 @@ import golden
 from golden import LifParams
 from golden._dense_lif import dense_lif_step
 
-from ..bfm import DenseLifBfm, DenseLifCycleBfm, DenseLifStep, record_dense_lif
+from ..bfm import DenseLifBfm, DenseLifCycleBfm, DenseLifStep
 from ..model import random_probs
+from ..trace import record_dense_lif
 from .common import record, settings
 
 Q_MIN, Q_MAX = -32768, 32767

@@ -3,23 +3,21 @@ driven per example through cocotb.task.resume; the shrunk failure is saved with 
 
 from __future__ import annotations
 
-import os
+import logging
 import time
 
 import cocotb
 import numpy as np
 
 from .. import coverage
-from ..bfm import DenseBfm, wmem_path
+from ..bfm import DenseBfm
 from ..fuzz import expected_counts, load_txn, report_campaign, run_campaign
 from ..model import DenseTxn, tiles
 from .common import record, settings
 
 
 def _bfm(dut, name: str) -> DenseBfm:
-    if settings.core is None:
-        raise RuntimeError("SCTB_CORE is not set: run the fuzz suite through testbench.sim")
-    return DenseBfm(dut, settings.core, settings.pyrng(name), wmem_path())
+    return DenseBfm(dut, settings.require_core("fuzz"), settings.pyrng(name), settings.wmem_path)
 
 
 async def _run(bfm: DenseBfm, txn: DenseTxn, drive: dict) -> np.ndarray:
@@ -36,11 +34,12 @@ async def _run(bfm: DenseBfm, txn: DenseTxn, drive: dict) -> np.ndarray:
 
 @cocotb.test()
 async def hypothesis_dense(dut):
-    """``@given(dense_txns)`` against the golden model; ``SCTB_REPLAY`` runs one saved example."""
+    """``@given(dense_txns)`` against the golden model; the ``replay_file`` option runs one
+    saved example."""
     bfm = _bfm(dut, "hypothesis_dense")
-    env = os.environ
+    opts = settings.options
     out = settings.dump_dir
-    replay = env.get("SCTB_REPLAY")
+    replay = opts.replay_file
     if replay:
         txn, drive = load_txn(replay)
         with record("hypothesis_dense", transactions=1, bit_products=txn.bit_products):
@@ -52,19 +51,18 @@ async def hypothesis_dense(dut):
         return
     execute = cocotb.task.resume(lambda txn, drive: _run(bfm, txn, drive))
     campaign = cocotb.task.bridge(run_campaign)
-    time_budget = float(env["SCTB_FUZZ_TIME"]) if env.get("SCTB_FUZZ_TIME") else None
-    max_examples = (int(env["SCTB_FUZZ_EXAMPLES"]) if env.get("SCTB_FUZZ_EXAMPLES")
-                    else settings.count(40))
+    max_examples = opts.fuzz_examples or settings.count(40)
     t0 = time.perf_counter()
     with record("hypothesis_dense") as entry:
         result = await campaign(
             execute, core=settings.core, seed=settings.seed, max_examples=max_examples,
-            time_budget=time_budget, database=env.get("SCTB_FUZZ_DB") or None, out_dir=out,
-            backend=settings.backend, max_length=int(env.get("SCTB_FUZZ_MAX_LENGTH", "600")))
+            time_budget=opts.fuzz_time, database=opts.fuzz_db, out_dir=out,
+            backend=settings.backend, max_length=opts.fuzz_max_length or 600)
         entry["transactions"] = result.examples
         entry["bit_products"] = result.bit_products
     coverage.export_json(out / "coverage.json")
     failure = report_campaign(result, out, settings.sim, time.perf_counter() - t0)
     if failure is not None:
         raise AssertionError(failure)
-    dut._log.info(f"hypothesis: {result.examples} examples passed in {result.seconds:.1f} s")
+    logging.getLogger("cocotb.fuzz").info(
+        f"hypothesis: {result.examples} examples passed in {result.seconds:.1f} s")

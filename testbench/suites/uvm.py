@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
-
 import cocotb
 import pyuvm
 from pyuvm import ConfigDB, uvm_factory, uvm_test
 
 from .. import coverage
-from ..bfm import DenseBfm, wmem_path
+from ..bfm import DenseBfm
 from ..fuzz import expected_counts
 from ..uvm import DenseBaseSeq, DenseEnv, DirectedSeq, HypothesisSeq, RandomSeq
 from .common import record, settings
@@ -19,10 +17,9 @@ class DenseBaseTest(uvm_test):
     """Builds the env; runs one ``DenseBaseSeq`` (which a variant overrides) after a reset."""
 
     def build_phase(self) -> None:
-        if settings.core is None:
-            raise RuntimeError("SCTB_CORE is not set: run the uvm suite through testbench.sim")
+        core = settings.require_core("uvm")
         name = type(self).__name__
-        self.bfm = DenseBfm(cocotb.top, settings.core, settings.pyrng(name), wmem_path())
+        self.bfm = DenseBfm(cocotb.top, core, settings.pyrng(name), settings.wmem_path)
         ConfigDB().set(None, "*", "BFM", self.bfm)
         ConfigDB().set(None, "*", "CORE", settings.core)
         ConfigDB().set(None, "*", "SEED", settings.seed)
@@ -59,7 +56,7 @@ class DirectedTest(DenseBaseTest):
 
 @pyuvm.test()
 class RandomTest(DenseBaseTest):
-    """Seeded random items (the RandomSeq override; ``SCTB_SEED`` and ``SCTB_SCALE``)."""
+    """Seeded random items (the RandomSeq override; the run's ``seed`` and ``scale``)."""
 
     def build_phase(self) -> None:
         uvm_factory().set_type_override_by_type(DenseBaseSeq, RandomSeq)
@@ -70,15 +67,14 @@ class RandomTest(DenseBaseTest):
 class HypothesisTest(DenseBaseTest):
     """Items drawn by hypothesis, shrunk on a mismatch (the HypothesisSeq override).
 
-    ConfigDB ``HYP_EXAMPLES``: ``SCTB_FUZZ_EXAMPLES`` when set, else 30 scaled by
-    ``SCTB_SCALE``; ``HYP_MAX_LENGTH``: ``SCTB_FUZZ_MAX_LENGTH`` or 300.
+    ConfigDB ``HYP_EXAMPLES``: the ``fuzz_examples`` option when set, else 30 scaled by the run's
+    ``scale``; ``HYP_MAX_LENGTH``: the ``fuzz_max_length`` option or 300.
     """
 
     def build_phase(self) -> None:
         uvm_factory().set_type_override_by_type(DenseBaseSeq, HypothesisSeq)
-        env = os.environ
-        ConfigDB().set(None, "*", "HYP_EXAMPLES", int(env["SCTB_FUZZ_EXAMPLES"])
-                       if env.get("SCTB_FUZZ_EXAMPLES") else settings.count(30))
-        ConfigDB().set(None, "*", "HYP_MAX_LENGTH", int(env.get("SCTB_FUZZ_MAX_LENGTH", "300")))
+        opts = settings.options
+        ConfigDB().set(None, "*", "HYP_EXAMPLES", opts.fuzz_examples or settings.count(30))
+        ConfigDB().set(None, "*", "HYP_MAX_LENGTH", opts.fuzz_max_length or 300)
         ConfigDB().set(None, "*", "SIM", settings.sim)
         super().build_phase()
