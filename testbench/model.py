@@ -20,10 +20,12 @@ __all__ = [
     "beat_ints",
     "buffer_image",
     "hex_lines",
+    "pack_lanes",
     "predict_counts",
     "random_probs",
     "random_txn",
     "tiles",
+    "unpack_lanes",
     "weight_beats",
 ]
 
@@ -314,3 +316,23 @@ def random_txn(
     if seed is None:
         seed = int(rng.integers(0, 1 << 64, dtype=np.uint64))
     return DenseTxn(weights, random_probs(rng, n_in), length, seed, label)
+
+
+def pack_lanes(values, width: int) -> int:
+    """Lanes (signed or unsigned ints) -> one bus value, lane k at bits ``[k*width +: width]``."""
+    mask = (1 << width) - 1
+    out = 0
+    for k, v in enumerate(values):
+        out |= (int(v) & mask) << (k * width)
+    return out
+
+
+def unpack_lanes(bus: int, n: int, width: int, signed: bool = True) -> list[int]:
+    """The inverse of :func:`pack_lanes`."""
+    out = []
+    for k in range(n):
+        v = (bus >> (k * width)) & ((1 << width) - 1)
+        if signed and v >> (width - 1):
+            v -= 1 << width
+        out.append(v)
+    return out

@@ -13,8 +13,8 @@ import pytest
 import golden
 from golden import _backend
 from testbench import cli
-from testbench.bench import bench_neuron, get_workload, run_bench
 from testbench.compare import compare_backends
+from testbench.perf.bench import bench_neuron, get_workload, run_bench
 
 
 class _OffByOne(golden.NumpyBackend):

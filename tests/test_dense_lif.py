@@ -333,7 +333,7 @@ def test_emulator_reset_puts_membranes_at_rest() -> None:
 
 # ------------------------------------------------------------------------------------------ RTL
 def _verilator():
-    from testbench import sim
+    from testbench import runner as sim
 
     env = sim.simulator_env("verilator")
     exe = shutil.which("verilator", path=env["PATH"])
@@ -372,7 +372,7 @@ MUTATIONS = {
 @pytest.mark.parametrize("name", list(MUTATIONS))
 def test_rtl_mutation_is_caught(name: str, tmp_path: Path) -> None:
     """The dense_lif suite fails on mutated sc_dense_lif copies, with a first mismatch."""
-    from testbench import sim
+    from testbench import runner as sim
 
     file, old, new = MUTATIONS[name]
     rtl = tmp_path / "rtl"
@@ -386,7 +386,7 @@ def test_rtl_mutation_is_caught(name: str, tmp_path: Path) -> None:
 
 
 def test_suite_is_registered() -> None:
-    from testbench import sim
+    from testbench import runner as sim
 
     suite = sim.get_suite("dense_lif")
     assert suite.toplevel == "sc_dense_lif" and suite.core.n_out == suite.parameters["N_OUT"]

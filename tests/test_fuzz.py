@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 import golden
 from testbench import coverage, fuzz
-from testbench.fuzz_cli import execute_backends, execute_emu
-from testbench.strategies import EDGE_SEEDS, dense_txns, probabilities
+from testbench.cli.fuzz import execute_backends, execute_emu
+from testbench.fuzz.strategies import EDGE_SEEDS, dense_txns, probabilities
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -79,7 +79,7 @@ def test_campaign_rejects_bad_budgets() -> None:
         fuzz.run_campaign(_numpy, core=fuzz.FUZZ_CORE, seed=1, max_examples=1, shrink_rounds=-1)
     with pytest.raises(ValueError, match="max_examples or time_budget"):
         fuzz.run_campaign(_numpy, core=fuzz.FUZZ_CORE, seed=1, max_examples=None)
-    from testbench.strategies import lengths, sizes_around
+    from testbench.fuzz.strategies import lengths, sizes_around
     with pytest.raises(ValueError, match="max_length must be >= 1, got 0"):
         lengths(0)
     with pytest.raises(ValueError, match="n must be >= 1, got 0"):
@@ -147,7 +147,7 @@ def _cli(*args: str, env_extra: dict | None = None) -> subprocess.CompletedProce
     env = dict(os.environ)
     env.pop("SCTB_PLANTED_BUG", None)
     env.update(env_extra or {})
-    return subprocess.run([sys.executable, "-m", "testbench.fuzz_cli", *args], cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "testbench", "fuzz", *args], cwd=ROOT,
                           env=env, capture_output=True, text=True, check=False)
 
 
@@ -186,8 +186,8 @@ def test_regress_coverage_report_fails_on_a_hole(tmp_path: Path) -> None:
     """``sctb regress`` merges the runs' coverage and fails when a required bin is empty."""
     from rich.console import Console
 
-    from testbench import rtl_regress
-    from testbench.sim import SuiteResult
+    from testbench.cli import regress as rtl_regress
+    from testbench.runner import SuiteResult
 
     full = {name: {b: 1 for b in bins} for name, bins in coverage.BINS.items()}
     holey = json.loads(json.dumps(full))
@@ -215,7 +215,7 @@ def test_strategies_shrink_to_the_simplest_value_that_still_fails() -> None:
     seed to 0xACE1."""
     from hypothesis import find
 
-    from testbench.strategies import lengths, seeds, sizes_around
+    from testbench.fuzz.strategies import lengths, seeds, sizes_around
 
     quiet = settings(database=None, max_examples=500)
     assert find(lengths(), lambda n: n % 64 == 0, settings=quiet) == 64

@@ -356,8 +356,8 @@ def test_emu_dense_to_spikes_chain() -> None:
 
 # ------------------------------------------------------------------------ RTL (both simulators)
 def _neuron_suite():
-    """The ``neuron`` RTL suite's module (``testbench.sim``, where it is registered)."""
-    from testbench import sim
+    """The RTL runner (``testbench.runner``, where the ``neuron`` suite is registered)."""
+    from testbench import runner as sim
 
     assert "neuron" in sim.SUITES
     return sim

@@ -15,7 +15,8 @@ from xml.etree import ElementTree
 import numpy as np
 import pytest
 
-from testbench import accuracy, coverage
+from testbench import coverage
+from testbench.report import accuracy
 from tests.test_sim_rtl import MUTATIONS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -265,7 +266,7 @@ def test_failure_report_lists_replays_and_wave_files(reports, browser) -> None:
         test = name.rsplit(" / ", 1)[1]
         assert "got 0x" in block.find_element(By.CSS_SELECTOR, "pre.message").text
         replay = block.find_element(By.CSS_SELECTOR, "code.replay").text
-        assert "testbench.sim blocks --sim icarus" in replay and f"--test {test}" in replay
+        assert "sctb sim blocks --sim icarus" in replay and f"--test {test}" in replay
         assert "--rtl-dir" in replay and replay.endswith("--waves")
     # --report-waves 2: the first two failing tests were re-run with waves, the third says so.
     for block in blocks[:2]:
@@ -289,8 +290,9 @@ def test_page_escapes_text_and_never_claims_a_missing_wave_file(tmp_path: Path, 
     checks the rendering only; the tests above run real regressions.)"""
     from selenium.webdriver.common.by import By
 
-    from testbench import report_html, sim
+    from testbench import runner as sim
     from testbench.compare import CompareRow
+    from testbench.report import html as report_html
 
     evil = '<img src=x onerror="console.error(1)"><script>console.error(2)</script>'
     gone = sim.Failure("t_gone", evil, "replay-cmd --x '<b>'", waves=tmp_path / "gone.fst")

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from testbench import sim
-from testbench.sim import SIMULATORS, SUITES, run_suite
+from testbench import runner as sim
+from testbench.runner import SIMULATORS, SUITES, run_suite
 
 pytestmark = pytest.mark.sim
 
@@ -17,9 +17,9 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = Path(os.environ.get("SCTB_SIM_OUT", ROOT / "sctb-out" / "pytest-sim"))
 
 CYCLE_SUITES = [name for name in SUITES if name.startswith("cycle")]
-#: Tests testbench/tests/test_cycle.py defines.
+#: Tests testbench/suites/cycle.py defines.
 CYCLE_TESTS = {"lengths_back_to_back", "comparator_boundary", "random_stalls"}
-#: Emulator bugs planted through SCTB_EMU_BUG (testbench/tests/test_cycle.py), and the signal
+#: Emulator bugs planted through the emu_bug option (testbench/suites/cycle.py), and the signal
 #: whose first mismatch each must produce on the cycle_w8 suite.
 PLANTED = {
     "comparator": "out_data",
@@ -64,7 +64,7 @@ def test_cycle_exact(suite: str, sim_name: str) -> None:
 @pytest.mark.parametrize("bug", list(PLANTED))
 def test_planted_emulator_bug_is_caught(bug: str, tmp_path: Path) -> None:
     """A broken emulator line makes the cycle comparison fail, naming cycle, signal and values."""
-    res = run_suite("cycle_w8", "icarus", out_dir=OUT, seed=1, extra_env={"SCTB_EMU_BUG": bug})
+    res = run_suite("cycle_w8", "icarus", out_dir=OUT, seed=1, options={"emu_bug": bug})
     assert not res.ok and res.failed > 0 and res.error is None, _explain(res)
     msgs = [f.message for f in res.failures]
     assert any("first mismatch at cycle" in m and PLANTED[bug] in m and "RTL=" in m
@@ -74,7 +74,7 @@ def test_planted_emulator_bug_is_caught(bug: str, tmp_path: Path) -> None:
 def test_planted_emulator_bug_is_caught_on_verilator() -> None:
     """The comparator bug (``<=``) also fails on Verilator, through the boundary test."""
     res = run_suite("cycle", "verilator", out_dir=OUT, seed=1,
-                    extra_env={"SCTB_EMU_BUG": "comparator"})
+                    options={"emu_bug": "comparator"})
     assert not res.ok and res.error is None, _explain(res)
     assert "comparator_boundary" in [f.test for f in res.failures], _explain(res)
     assert all("first mismatch at cycle" in f.message for f in res.failures), _explain(res)
@@ -82,15 +82,15 @@ def test_planted_emulator_bug_is_caught_on_verilator() -> None:
 
 def test_unknown_planted_bug_is_an_error() -> None:
     res = run_suite("cycle_w8", "icarus", out_dir=OUT, seed=1,
-                    extra_env={"SCTB_EMU_BUG": "no_such_bug"})
+                    options={"emu_bug": "no_such_bug"})
     assert not res.ok, _explain(res)
-    assert any("SCTB_EMU_BUG must be one of" in f.message for f in res.failures), _explain(res)
+    assert any("emu_bug must be one of" in f.message for f in res.failures), _explain(res)
 
 
 def test_emu_speed_measures_the_same_workload(tmp_path: Path) -> None:
-    """testbench.emu_speed times the emulator and Icarus on the same transactions (small core:
+    """testbench.perf.emu_speed times the emulator and Icarus on the same transactions (small core:
     both check their counts against golden and their cycles against the documented timing)."""
-    from testbench.emu_speed import measure_emu_speed
+    from testbench.perf.emu_speed import measure_emu_speed
 
     r = measure_emu_speed(tmp_path, n_in=3, n_out=2, w=8, length=200, transactions=2,
                           sims=("icarus",), repeats=1)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
-from testbench import sim
-from testbench.sim import SIMULATORS, SUITES, run_suite
+from testbench import runner as sim
+from testbench.runner import SIMULATORS, SUITES, run_suite
 
 pytestmark = pytest.mark.sim
 
@@ -117,7 +120,8 @@ def test_mutation_is_caught(name: str, tmp_path: Path) -> None:
     assert not res.ok and res.failed > 0 and res.error is None, _explain(res)
     assert any("first mismatch" in f.message for f in res.failures), _explain(res)
     for f in res.failures:
-        assert "--rtl-dir" in f.replay and "testbench.sim dense_w8" in f.replay
+        assert "--rtl-dir" in f.replay and "sctb sim dense_w8" in f.replay
+        assert "--out" in f.replay and "--seed 1" in f.replay
 
 
 def test_mutation_is_caught_on_verilator(tmp_path: Path) -> None:
@@ -150,8 +154,8 @@ def test_build_error_is_a_failure(tmp_path: Path) -> None:
 
 
 def test_unimportable_test_module_is_a_failure(tmp_path: Path, monkeypatch) -> None:
-    broken = sim.dataclasses.replace(SUITES["dense_w8"], name="broken",
-                                     test_module="testbench.tests.no_such_module")
+    broken = dataclasses.replace(SUITES["dense_w8"], name="broken",
+                                     test_module="testbench.suites.no_such_module")
     monkeypatch.setitem(SUITES, "broken", broken)
     res = run_suite("broken", "icarus", out_dir=tmp_path / "out")
     assert not res.ok and res.failed >= 1, _explain(res)
@@ -174,7 +178,9 @@ def test_replay_command_reproduces_the_failure(tmp_path: Path) -> None:
     res = run_suite("dense_w8", "icarus", out_dir=tmp_path / "out", rtl_dir=rtl,
                     test="golden_vectors")
     assert not res.ok and len(res.failures) == 1, _explain(res)
-    cmd = res.failures[0].replay.split() + ["--out", str(tmp_path / "replay")]
+    replay = res.failures[0].replay.split()
+    assert replay[:2] == ["sctb", "sim"] and "--out" in replay and "--seed" in replay, replay
+    cmd = [sys.executable, "-m", "testbench", *replay[1:], "--out", str(tmp_path / "replay")]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "FAIL dense_w8 on icarus" in proc.stdout and "first mismatch" in proc.stdout
@@ -189,7 +195,7 @@ def test_matrix_and_merged_junit(tmp_path: Path) -> None:
     assert [r.suite for r in results] == ["dense_w1", "dense_w8"] and len(done) == 2
     assert all(r.ok for r in results), [_explain(r) for r in results]
     merged = sim.merge_junit(results, tmp_path / "merged.xml")
-    root = sim.ElementTree.parse(merged).getroot()
+    root = ElementTree.parse(merged).getroot()
     assert sum(1 for _ in root.iter("testcase")) == sum(r.tests for r in results)
     assert not list(root.iter("failure"))
 
@@ -201,7 +207,7 @@ def test_hdl_only_selftest_matches_documented_timing(tmp_path: Path) -> None:
 
     import golden
     from testbench.model import CoreShape, random_txn
-    from testbench.perf import run_selftest
+    from testbench.perf.overhead import run_selftest
 
     core = CoreShape(n_in=5, n_out=3, w=8)
     rng = np.random.default_rng(5)

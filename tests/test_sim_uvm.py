@@ -13,7 +13,7 @@ import pytest
 
 from testbench import coverage
 from testbench.fuzz import load_txn
-from testbench.sim import SIMULATORS, run_suite
+from testbench.runner import SIMULATORS, run_suite
 from tests.test_fuzz import assert_shrunk_to_minimal
 
 pytestmark = pytest.mark.sim
@@ -49,7 +49,7 @@ def test_uvm_scoreboard_catches_a_wrong_model(tmp_path: Path) -> None:
     """With a planted wrong golden model every variant fails with the first mismatch; the
     hypothesis one shrinks it to the minimal item, saved, with the replay commands."""
     res = run_suite("uvm", "icarus", out_dir=tmp_path, seed=1,
-                    extra_env={"SCTB_PLANTED_BUG": "last_bit", "SCTB_FUZZ_EXAMPLES": "60"})
+                    extra_env={"SCTB_PLANTED_BUG": "last_bit"}, options={"fuzz_examples": 60})
     assert not res.ok and res.failed == 3 and res.error is None, _explain(res)
     assert all("first mismatch" in f.message for f in res.failures), _explain(res)
     (hyp,) = [f for f in res.failures if f.test.endswith("HypothesisTest")]
@@ -77,7 +77,7 @@ def test_planted_bug_is_found_shrunk_saved_and_replayed(tmp_path: Path) -> None:
     p = 1.0), saved, and the printed replay commands reproduce it on Icarus and on the
     emulator (and pass without the bug)."""
     res = run_suite("fuzz", "icarus", out_dir=tmp_path, seed=1,
-                    extra_env={"SCTB_PLANTED_BUG": "last_bit", "SCTB_FUZZ_EXAMPLES": "1500"})
+                    extra_env={"SCTB_PLANTED_BUG": "last_bit"}, options={"fuzz_examples": 1500})
     assert not res.ok and res.failed == 1 and res.error is None, _explain(res)
     info = json.loads((res.log.parent / "fuzz-result.json").read_text())
     assert info["failed"]
@@ -86,7 +86,7 @@ def test_planted_bug_is_found_shrunk_saved_and_replayed(tmp_path: Path) -> None:
     for key, target in (("icarus", "rtl"), ("emu", "emu")):
         args = shlex.split(info["replay"][key])
         assert args[:2] == ["sctb", "fuzz"] and "--target" in args and target in args
-        cmd = [sys.executable, "-m", "testbench.fuzz_cli", *args[2:], "--out",
+        cmd = [sys.executable, "-m", "testbench", *args[1:], "--out",
                str(tmp_path / f"replay-{key}")]
         for planted, rc in (("last_bit", 1), (None, 0)):
             env = dict(os.environ)

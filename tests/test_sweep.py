@@ -17,8 +17,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from testbench import cli
-from testbench.mpi import MPIDriver, partition
 from testbench.sweep import SpecError, expand_points, parse_spec, read_records, run_sweep
+from testbench.sweep.mpi import MPIDriver, partition
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 MPIEXEC = shutil.which("mpiexec", path=str(pathlib.Path(sys.executable).parent)) or shutil.which(
@@ -225,7 +225,7 @@ def test_one_and_two_ranks_give_identical_results(tmp_path) -> None:
 def test_mpidriver_scatter_keeps_the_remainder(ranks: int, tmp_path) -> None:
     code = (
         "import json, sys, numpy as np\n"
-        "from testbench.mpi import MPIDriver\n"
+        "from testbench.sweep.mpi import MPIDriver\n"
         "d = MPIDriver()\n"
         "mine = d.scatter_workload(np.arange(11 * 2).reshape(11, 2))\n"
         "allr = d.gather_results(mine * 10)\n"

@@ -1,0 +1,210 @@
+"""The BFM of sc_dense (through sc_dense_harness): weights by buffer or port, results back."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from pathlib import Path
+
+import cocotb
+import numpy as np
+from cocotb.triggers import FallingEdge, RisingEdge
+
+from ..model import CoreShape, Tile, beat_ints, buffer_image, weight_beats
+from .base import start_clock as _start_clock
+
+__all__ = ["DenseBfm"]
+
+
+class DenseBfm:
+    """Drivers and monitors of the sc_dense_harness streams.
+
+    Every input changes right after a falling edge; ``ready`` and ``valid`` outputs depend on
+    registers only, so the value read at a falling edge is the one the next rising edge sees:
+    a beat is transferred at that rising edge when ``valid`` and ``ready`` were both read high.
+
+    Parameters
+    ----------
+    dut : cocotb handle
+        The ``sc_dense_harness`` top.
+    core : CoreShape
+        Its parameters.
+    rng : random.Random
+        Source of valid gaps and ready back-pressure.
+    wmem_file : pathlib.Path
+        The ``WMEM_FILE`` the harness reads (relative to the simulator's working directory).
+    """
+
+    def __init__(self, dut, core: CoreShape, rng: random.Random, wmem_file: Path) -> None:
+        self.dut = dut
+        self.core = core
+        self.rng = rng
+        self.wmem_file = Path(wmem_file)
+        self._clock_started = False
+
+    async def start(self) -> None:
+        """Start the clock (on the first call only), park every input, and reset for two cycles.
+
+        Calling it again resets the DUT between transactions (the pyuvm and hypothesis suites
+        reset per example)."""
+        d = self.dut
+        if not self._clock_started:
+            _start_clock(d.clk)
+            self._clock_started = True
+        for sig in (d.cfg_valid, d.thr_valid, d.w_valid, d.out_ready, d.src_sel, d.src_load):
+            sig.value = 0
+        d.cfg_seed.value = 0
+        d.cfg_length.value = 0
+        d.thr_data.value = 0
+        d.w_data.value = 0
+        d.src_count.value = 0
+        d.rst.value = 1
+        for _ in range(2):
+            await FallingEdge(d.clk)
+        d.rst.value = 0
+
+    # -- generic valid/ready driver ----------------------------------------------------------
+    async def _drive(self, valid, data: Sequence, ready, payloads: Sequence, gap: float) -> None:
+        """Offer ``payloads`` one beat each; ``gap`` is the chance of an idle cycle before a beat.
+
+        ``data`` is the list of data signals, each payload a tuple of the same length.
+        Must be entered right after a falling edge; returns right after one.
+        """
+        clk = self.dut.clk
+        for payload in payloads:
+            while gap and self.rng.random() < gap:
+                valid.value = 0
+                await FallingEdge(clk)
+            for sig, value in zip(data, payload):
+                sig.value = value
+            valid.value = 1
+            while True:
+                taken = bool(ready.value)
+                await FallingEdge(clk)
+                if taken:
+                    break
+        valid.value = 0
+
+    async def _collect(self, n: int, backpressure: float) -> list[int]:
+        """Take ``n`` result beats; ``backpressure`` is the chance of holding ``out_ready`` low."""
+        d = self.dut
+        out: list[int] = []
+        while len(out) < n:
+            if not d.out_valid.value:
+                # Sleep in the simulator until the core has results: no Python per cycle.
+                d.out_ready.value = 0
+                await RisingEdge(d.out_valid)
+                await FallingEdge(d.clk)
+                continue
+            ready = not (backpressure and self.rng.random() < backpressure)
+            d.out_ready.value = int(ready)
+            if ready:
+                out.append(int(d.out_data.value))
+                last = bool(d.out_last.value)
+                if last != (len(out) == n):
+                    raise AssertionError(
+                        f"out_last was {int(last)} on result beat {len(out) - 1} of {n}"
+                    )
+            await FallingEdge(d.clk)
+        d.out_ready.value = 0
+        return out
+
+    # -- weight sources ---------------------------------------------------------------------
+    async def _weights_port(self, weights: np.ndarray, length: int, gap: float) -> None:
+        d = self.dut
+        beats = self.core.beats(length)
+        ints = beat_ints(weight_beats(np.asarray(weights), length, self.core.w, 0, beats))
+        await self._drive(d.w_valid, [d.w_data], d.w_ready, [(v,) for v in ints], gap)
+
+    def _image(self, weights, length: int, k0: int, k1: int) -> bytes:
+        """The buffer file for beats ``k0 .. k1 - 1``, slicing only the words they cover."""
+        w = self.core.w
+        if (k0 * w) % 64 == 0:
+            w0, w1 = k0 * w // 64, -(-k1 * w // 64)
+            return buffer_image(weights[..., w0:w1], length - k0 * w, w, 0, k1 - k0)
+        return buffer_image(np.asarray(weights), length, w, k0, k1)
+
+    async def _weights_buffer(self, weights: np.ndarray, length: int) -> None:
+        """Stream the weights from the harness buffer, DEPTH beats per file load."""
+        d = self.dut
+        beats = self.core.beats(length)
+        d.src_sel.value = 1
+        for k0 in range(0, beats, self.core.depth):
+            k1 = min(beats, k0 + self.core.depth)
+            self.wmem_file.write_bytes(self._image(weights, length, k0, k1))
+            d.src_count.value = k1 - k0
+            d.src_load.value = 1
+            await FallingEdge(d.clk)
+            d.src_load.value = 0
+            # The buffer now offers its beats, one per clock, without Python.
+            await FallingEdge(d.clk)
+            if not d.src_done.value:
+                await RisingEdge(d.src_done)
+                await FallingEdge(d.clk)
+        d.src_sel.value = 0
+
+    # -- one core transaction ---------------------------------------------------------------
+    async def transaction(
+        self,
+        seed16: int,
+        length: int,
+        thresholds: Sequence[int],
+        weights: np.ndarray,
+        *,
+        source: str = "buffer",
+        gap: float = 0.0,
+        backpressure: float = 0.0,
+    ) -> list[int]:
+        """Run one core transaction and return its ``N_OUT`` counts.
+
+        Parameters
+        ----------
+        seed16 : int
+            Base seed of core input 0, ``0 .. 0xFFFF``.
+        length : int
+            Stream length, ``0 .. 2**25 - 1``.
+        thresholds : sequence of int
+            ``N_IN`` thresholds in ``[0, 65536]``.
+        weights : numpy.ndarray or PaddedWeights
+            uint64 ``(N_OUT, N_IN, n_words(length))`` (sliced ``[..., a:b]`` per buffer load).
+        source : {"buffer", "port"}
+            ``"buffer"``: weights from the harness buffer (no Python per beat);
+            ``"port"``: beat by beat from Python through the ``w_*`` port.
+        gap, backpressure : float
+            Chances of an idle cycle before an input beat and of ``out_ready`` low
+            (cfg, threshold and port weight beats; result beats).
+
+        Returns
+        -------
+        list of int
+            ``N_OUT`` counts, output 0 first.
+        """
+        d = self.dut
+        core = self.core
+        if len(thresholds) != core.n_in or tuple(weights.shape[:2]) != (core.n_out, core.n_in):
+            raise ValueError(
+                f"transaction shape (n_out={weights.shape[0]}, n_in={len(thresholds)}) "
+                f"does not match the core ({core.n_out}, {core.n_in})"
+            )
+        if source not in ("buffer", "port"):
+            raise ValueError(f"source must be 'buffer' or 'port', got {source!r}")
+        drivers = [
+            cocotb.start_soon(self._drive(
+                d.cfg_valid, [d.cfg_seed, d.cfg_length], d.cfg_ready, [(seed16, length)], gap)),
+            cocotb.start_soon(self._drive(
+                d.thr_valid, [d.thr_data], d.thr_ready, [(int(x),) for x in thresholds], gap)),
+        ]
+        if length:
+            if source == "port":
+                drivers.append(cocotb.start_soon(self._weights_port(weights, length, gap)))
+            else:
+                drivers.append(cocotb.start_soon(self._weights_buffer(weights, length)))
+        counts = await self._collect(core.n_out, backpressure)
+        for task in drivers:
+            await task
+        return counts
+
+    async def tile(self, tile: Tile, length: int, **kwargs) -> list[int]:
+        """Run one tile of a tiled layer (see :func:`testbench.model.tiles`)."""
+        return await self.transaction(tile.seed16, length, tile.thresholds.tolist(),
+                                      tile.weights, **kwargs)

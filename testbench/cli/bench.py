@@ -1,0 +1,40 @@
+"""``sctb bench``: time the backends on the workloads (and optionally a sweep over MPI)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from rich.console import Console
+
+from ..perf.bench import WORKLOADS, bench_sweep, run_bench
+from ..report.tables import bench_tables
+from .compare import backend_name
+
+__all__ = ["add_arguments", "run"]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--workload", action="append", choices=sorted(WORKLOADS),
+                        help="workload to run (repeatable; default all)")
+    parser.add_argument("--backend", action="append", type=backend_name,
+                        help="backend to time (repeatable; default all available)")
+    parser.add_argument("--no-upstream", action="store_true",
+                        help="do not time SC-NeuroCore's sc_forward_numpy")
+    parser.add_argument("--sweep-ranks", type=int, default=0, metavar="N",
+                        help="also time a CPU-bound sweep on 1 rank and on N MPI ranks")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+
+
+def run(args: argparse.Namespace, console: Console) -> int:
+    """Time the workloads; print tables (or JSON); 0."""
+    report = run_bench(args.workload or None, args.backend or None,
+                       include_upstream=not args.no_upstream)
+    if args.sweep_ranks:
+        report["sweep"] = bench_sweep(args.sweep_ranks)
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        for table in bench_tables(report):
+            console.print(table)
+    return 0

@@ -1,0 +1,42 @@
+"""``sctb compare``: every available backend against the NumPy floor."""
+
+from __future__ import annotations
+
+import argparse
+
+from rich.console import Console
+
+import golden
+
+from ..compare import compare_backends
+from ..report.tables import compare_table
+
+__all__ = ["add_arguments", "backend_name", "run"]
+
+
+def backend_name(value: str) -> str:
+    """An argparse type: a registered golden backend's name."""
+    if value not in golden.PRIORITY:
+        raise argparse.ArgumentTypeError(
+            f"unknown backend {value!r}; valid names: {', '.join(golden.PRIORITY)}")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of the random cases (default 0)")
+    parser.add_argument("--random", type=int, default=200, dest="n_random",
+                        help="number of random cases (default 200)")
+    parser.add_argument("--backend", action="append", type=backend_name,
+                        help="compare only this backend (repeatable)")
+
+
+def run(args: argparse.Namespace, console: Console) -> int:
+    """Print the comparison table; 1 when a backend differs from the floor."""
+    rows = compare_backends(seed=args.seed, n_random=args.n_random, backends=args.backend or None)
+    console.print(compare_table(rows))
+    bad = [r.backend for r in rows if not r.skipped and not r.ok]
+    if bad:
+        console.print(f"[red]mismatch[/red] in: {', '.join(bad)}")
+        return 1
+    return 0

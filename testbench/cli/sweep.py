@@ -1,0 +1,101 @@
+"""``sctb sweep`` command: arguments, rich progress on rank 0, the summary table, exit status."""
+
+from __future__ import annotations
+
+import argparse
+import pathlib
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ..sweep import SpecError, SweepResult, get_comm, load_spec, run_sweep
+
+__all__ = ["add_arguments", "run", "summary_table"]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("spec", type=pathlib.Path, help="sweep spec (TOML, see docs/sweeps.md)")
+    parser.add_argument("--out", type=pathlib.Path, default=None,
+                        help="output directory (default: sctb-out/sweep-NAME)")
+    parser.add_argument("--resume", action="store_true",
+                        help="skip points that already have a result under --out")
+    parser.add_argument("--only", metavar="KEY", help="run just this point (replay)")
+    parser.add_argument("--in-process", action="store_true",
+                        help="run points in the rank's own process instead of a worker "
+                             "subprocess (for debugging; a crash then ends the sweep)")
+
+
+def summary_table(result: SweepResult) -> Table:
+    """Per check: points with a result / in the sweep, failures, and this run's point-seconds."""
+    rows: dict[str, list] = {}
+    for rec in result.records:
+        row = rows.setdefault(rec["check"], [0, 0, 0.0])
+        row[0] += 1
+        row[1] += rec["status"] != "pass"
+    for rec in result.ran:
+        rows.setdefault(rec["check"], [0, 0, 0.0])[2] += rec["seconds"] or 0.0
+    busy = sum(r[2] for r in rows.values())
+    table = Table(title=f"sweep: {result.total} points on {result.ranks} rank(s), "
+                        f"wall {result.wall_s:.2f} s")
+    for col in ("check", "points", "failed", "point-seconds"):
+        table.add_column(col, justify="left" if col == "check" else "right")
+    for name, (n, failed, secs) in rows.items():
+        table.add_row(name, str(n), f"[red]{failed}[/red]" if failed else "0", f"{secs:.2f}")
+    table.add_section()
+    table.add_row("all", f"{len(result.records)}/{result.total}", str(len(result.failures)),
+                  f"{busy:.2f}")
+    notes = []
+    if result.skipped_done:
+        notes.append(f"{result.skipped_done} point(s) already done (--resume)")
+    if result.ran and result.wall_s > 0:
+        notes.append(f"speed-up over one rank (point-seconds / wall): {busy / result.wall_s:.2f}x")
+    table.caption = "; ".join(notes) or None
+    return table
+
+
+def run(args: argparse.Namespace, console: Console) -> int:
+    """Run ``sctb sweep``; every rank calls this, rank 0 reports. Exit 1 on any failure."""
+    try:
+        spec = load_spec(args.spec)
+    except SpecError as exc:
+        console.print(f"[red]error[/red]: {exc}")
+        return 2
+    comm = get_comm()
+    rank = 0 if comm is None else comm.Get_rank()
+    out = args.out or pathlib.Path("sctb-out") / f"sweep-{spec.name}"
+    progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                        MofNCompleteColumn(), TextColumn("{task.fields[failures]} failed"),
+                        TimeElapsedColumn(), console=console, disable=rank != 0)
+    with progress:
+        task = progress.add_task(spec.name, total=None, failures=0)
+
+        def update(done: int, total: int, failures: int) -> None:
+            progress.update(task, completed=done, total=total, failures=failures)
+
+        try:
+            result = run_sweep(spec, out, comm=comm, resume=args.resume, only=args.only,
+                               progress=update, isolate=not args.in_process)
+        except SpecError as exc:
+            console.print(f"[red]error[/red]: {exc}")
+            return 2
+    if result is None:  # a worker rank: rank 0 reports
+        return 0
+    console.print(summary_table(result))
+    for rec in result.failures:
+        console.print(f"[red]{rec['status'].upper()}[/red] {rec['key']}: "
+                      f"{rec.get('detail', '')}")
+        console.print(f"  replay: {rec['replay']}")
+    for incident in result.incidents:
+        console.print(f"[red]WORKER DIED[/red]: {incident}")
+    for lost_rank, why in result.lost.items():
+        console.print(f"[red]LOST RANK {lost_rank}[/red]: {why}")
+    missing = result.total - len(result.records)
+    if missing:
+        console.print(f"[red]{missing} point(s) have no result[/red]; finish them with "
+                      f"`sctb sweep {args.spec} --out {out} --resume`")
+    console.print(f"results: {out / 'results.jsonl'}  summary: {out / 'summary.json'}")
+    if result.lost and comm is not None:
+        console.file.flush()
+        comm.Abort(1)  # the lost rank cannot join a clean shutdown
+    return 0 if result.ok else 1

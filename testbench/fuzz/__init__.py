@@ -1,0 +1,30 @@
+"""Property-based campaigns (hypothesis): the campaign machinery and the transaction strategies.
+
+``testbench.fuzz.strategies`` imports hypothesis; this package does not (until a campaign runs).
+"""
+
+from .campaign import (
+    FUZZ_CORE,
+    PLANTED_BUGS,
+    FuzzResult,
+    drive_options,
+    expected_counts,
+    load_txn,
+    replay_command,
+    report_campaign,
+    run_campaign,
+    save_txn,
+)
+
+__all__ = [
+    "FUZZ_CORE",
+    "PLANTED_BUGS",
+    "FuzzResult",
+    "drive_options",
+    "expected_counts",
+    "load_txn",
+    "replay_command",
+    "report_campaign",
+    "run_campaign",
+    "save_txn",
+]

@@ -1,0 +1,78 @@
+"""Rich tables shared by the CLI commands."""
+
+from __future__ import annotations
+
+from rich.table import Table
+
+from ..compare import CompareRow
+
+__all__ = ["bench_tables", "compare_table"]
+
+
+def compare_table(rows: list[CompareRow], title: str = "sctb compare") -> Table:
+    table = Table(title=title)
+    for col in ("backend", "cases", "mismatches", "seconds", "status"):
+        table.add_column(col, justify="right" if col in ("cases", "mismatches", "seconds") else "left")
+    for r in rows:
+        if r.skipped:
+            status = f"[yellow]skipped[/yellow]: {r.skipped}"
+        elif r.ok:
+            status = "[green]bit-identical[/green]"
+        else:
+            status = f"[red]MISMATCH[/red] {r.first_mismatch}"
+        table.add_row(r.backend, str(r.cases), str(r.mismatches), f"{r.seconds:.3f}", status)
+    return table
+
+
+def _ratio(v: float | None) -> str:
+    return "-" if v is None else f"{v:.2f}x"
+
+
+def bench_tables(report: dict) -> list[Table]:
+    tables = []
+    bw = report["read_bandwidth_GBps"]
+    for wl in report["workloads"]:
+        t = Table(title=(f"{wl['name']}: {wl['n_out']} out x {wl['n_in']} in, L={wl['length']} "
+                         f"({wl['weight_bytes'] / 2**20:.1f} MiB of weights; roofline "
+                         f"{wl['roofline_s'] * 1e3:.3f} ms at {bw:.1f} GB/s read)"),
+                  caption=f"best of repeated calls; load average {report['load_average_1min']:.2f}")
+        for col in ("backend", "best ms", "speed-up vs numpy", "speed-up vs upstream",
+                    "time / roofline"):
+            t.add_column(col, justify="left" if col == "backend" else "right")
+        for r in wl["results"]:
+            t.add_row(r["backend"], f"{r['seconds'] * 1e3:.3f}", _ratio(r["vs_numpy"]),
+                      _ratio(r["vs_upstream"]), _ratio(r["vs_roofline"]))
+        tables.append(t)
+    if report["encoder"]:
+        t = Table(title="encoder alone (encode_inputs)")
+        for col in ("backend", "streams x bits", "ms", "Gbit/s"):
+            t.add_column(col, justify="left" if col == "backend" else "right")
+        for r in report["encoder"]:
+            t.add_row(r["backend"], f"{r['n_in']} x {r['length']}", f"{r['seconds'] * 1e3:.2f}",
+                      f"{r['bits_per_s'] / 1e9:.2f}")
+        tables.append(t)
+    if report.get("neuron"):
+        first = report["neuron"][0]
+        t = Table(title=(f"neuron: lif_run, {first['steps']} steps x {first['neurons']} Q8.8 LIF "
+                         f"neurons (bit-identical to NumPy, checked)"))
+        for col in ("model", "ms", "speed-up vs numpy"):
+            t.add_column(col, justify="left" if col == "model" else "right")
+        for r in report["neuron"]:
+            t.add_row(r["model"], f"{r['seconds'] * 1e3:.2f}", _ratio(r["vs_numpy"]))
+        tables.append(t)
+    if "sweep" in report:
+        sw = report["sweep"]
+        t = Table(title=f"sweep: {sw['points']} CPU-bound points, 1 rank vs {sw['ranks']} ranks")
+        for col in ("1 rank s", f"{sw['ranks']} ranks s", "speed-up", "identical results"):
+            t.add_column(col, justify="right")
+        t.add_row(f"{sw['one_rank_s']:.2f}", f"{sw['n_ranks_s']:.2f}", f"{sw['speedup']:.2f}x",
+                  "yes" if sw["identical"] else "[red]NO[/red]")
+        tables.append(t)
+    if report["skipped"]:
+        t = Table(title="not measured")
+        t.add_column("backend")
+        t.add_column("why")
+        for name, why in report["skipped"].items():
+            t.add_row(name, why)
+        tables.append(t)
+    return tables

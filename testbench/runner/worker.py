@@ -1,0 +1,89 @@
+"""One build (cached) and one test run in its own process: ``python -m testbench.runner.worker
+JOBJSON`` (started by ``run_suite``; ``cocotb_tools.runner`` does the work)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .build import BUILD_FLAGS, TIMESCALE
+
+__all__ = ["main", "run_job"]
+
+
+def run_job(job: dict) -> int:
+    """Build ``job`` unless its stamp matches, then run its tests; the exit status.
+
+    The build's outcome (``seconds``, ``cached``, ``error``, ``log``) goes to ``build.json`` in
+    the run directory; the tests write cocotb's ``results.xml`` there.
+    """
+    import cocotb_tools.runner as crunner
+
+    crunner.MAX_PARALLEL_BUILD_JOBS = int(os.environ.get("SCTB_BUILD_JOBS", "4"))
+    runner = crunner.get_runner(job["sim"])
+    build_dir = Path(job["build_dir"])
+    run_dir = Path(job["run_dir"])
+    stamp = build_dir / ".sctb-built"
+    info: dict[str, Any] = {"log": str(build_dir / "build.log"), "cached": True}
+    t0 = time.perf_counter()
+    if not (stamp.is_file() and stamp.read_text() == job["key"]):
+        info["cached"] = False
+        if build_dir.exists():
+            shutil.rmtree(build_dir)
+        build_dir.mkdir(parents=True)
+        args = list(job.get("build_args", BUILD_FLAGS[job["sim"]]))
+        try:
+            runner.build(
+                sources=job["sources"] if job["sim"] == "verilator"
+                else [s for s in job["sources"] if not s.endswith(".vlt")],
+                hdl_toplevel=job["toplevel"], parameters=job["parameters"], build_args=args,
+                build_dir=build_dir, always=True, waves=job["waves"], timescale=TIMESCALE,
+                log_file=build_dir / "build.log",
+            )
+        except (Exception, SystemExit) as e:  # noqa: BLE001 (any build failure is reported)
+            tail = ""
+            log = build_dir / "build.log"
+            if log.is_file():
+                tail = "\n".join(log.read_text(errors="replace").splitlines()[-30:])
+            info.update(error=f"{type(e).__name__}: {e}\n{tail}", seconds=time.perf_counter() - t0)
+            (run_dir / "build.json").write_text(json.dumps(info))
+            print(info["error"], file=sys.stderr)
+            return 3
+        stamp.write_text(job["key"])
+    info["seconds"] = time.perf_counter() - t0
+    (run_dir / "build.json").write_text(json.dumps(info))
+    extra_env = dict(job["env"])
+    plusargs = []
+    if job["waves"] and job["sim"] == "icarus":
+        # The dump goes to the run directory, not the shared build directory.
+        plusargs.append(f"+dumpfile_path={run_dir / (job['toplevel'] + '.fst')}")
+    try:
+        runner.test(
+            test_module=job["test_module"], hdl_toplevel=job["toplevel"],
+            hdl_toplevel_lang="verilog", build_dir=build_dir, test_dir=run_dir,
+            results_xml=job["junit"], extra_env=extra_env, seed=job["seed"],
+            waves=job["waves"], parameters=job["parameters"], timescale=TIMESCALE,
+            testcase=job["test"], plusargs=plusargs,
+        )
+    except SystemExit as e:
+        return int(e.code) if isinstance(e.code, int) else 1
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m testbench.runner.worker JOBJSON``: :func:`run_job` on the decoded job."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if len(argv) != 1:
+        print("usage: python -m testbench.runner.worker JOBJSON", file=sys.stderr)
+        return 2
+    return run_job(json.loads(argv[0]))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

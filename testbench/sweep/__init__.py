@@ -1,0 +1,28 @@
+"""``sctb sweep``: verification sweeps over a TOML spec, serial or MPI-parallel with dynamic
+balancing (spec, checks, scheduler, output, MPI helpers)."""
+
+from .checks import CHECKS, Check, build_once, get_check
+from .mpi import MPIDriver, get_comm, partition
+from .output import SweepResult, read_records
+from .scheduler import run_point, run_sweep
+from .spec import Point, SpecError, SweepSpec, expand_points, load_spec, parse_spec
+
+__all__ = [
+    "CHECKS",
+    "Check",
+    "MPIDriver",
+    "Point",
+    "SpecError",
+    "SweepResult",
+    "SweepSpec",
+    "build_once",
+    "expand_points",
+    "get_check",
+    "get_comm",
+    "load_spec",
+    "parse_spec",
+    "partition",
+    "read_records",
+    "run_point",
+    "run_sweep",
+]

@@ -1,0 +1,323 @@
+"""The sweep scheduler: points under deadlines in worker processes, a dispatcher over MPI."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pathlib
+import queue
+import shlex
+import signal
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from .checks import get_check
+from .output import SweepResult, _write_outputs, _Writer, read_records
+from .spec import Point, SpecError, SweepSpec, expand_points
+
+__all__ = ["RETRY_STATUSES", "PointTimeout", "replay_command", "run_point", "run_sweep"]
+
+TAG_REQUEST, TAG_REPLY = 11, 12
+
+
+class PointTimeout(Exception):
+    """A point ran past the spec's ``timeout_s``."""
+
+
+@contextlib.contextmanager
+def _deadline(seconds: float) -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():  # pragma: no cover
+        yield
+        return
+
+    def fire(signum: int, frame: Any) -> None:
+        raise PointTimeout(f"timed out after {seconds:g} s")
+
+    old = signal.signal(signal.SIGALRM, fire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def replay_command(spec: SweepSpec, point: Point) -> str:
+    """A one-line command that runs exactly this point again, serially."""
+    spec_path = str(spec.path) if spec.path else "SPEC.toml"
+    return f"sctb sweep {shlex.quote(spec_path)} --only {shlex.quote(point.key)} --out sctb-replay"
+
+
+def run_point(spec: SweepSpec, point: Point, rank: int = 0,
+              workdir: pathlib.Path | None = None) -> dict:
+    """Run one point under the spec's timeout; failures and errors become records, not raises.
+
+    ``workdir`` is the sweep's scratch directory (simulator builds and runs); default: a
+    ``sctb-sweep-work`` directory under the system's temporary directory.
+    """
+    if workdir is None:
+        import tempfile
+
+        workdir = pathlib.Path(tempfile.gettempdir()) / "sctb-sweep-work"
+    start = time.perf_counter()
+    try:
+        with _deadline(spec.timeout_s):
+            outcome = get_check(point.check).run(spec, point, workdir)
+    except PointTimeout as exc:
+        outcome = {"status": "timeout", "detail": str(exc)}
+    except Exception as exc:  # a crashing check is a recorded error with its replay command
+        outcome = {"status": "error", "detail": f"{type(exc).__name__}: {exc}"}
+    record = {"index": point.index, "key": point.key, "check": point.check,
+              "params": point.params, **outcome,
+              "seconds": time.perf_counter() - start, "rank": rank, "host": socket.gethostname(),
+              "pid": os.getpid(), "t": time.time()}
+    if record["status"] != "pass":
+        record["replay"] = replay_command(spec, point)
+    return record
+
+
+#: Outcomes that a re-run could change; ``--resume`` runs such points again.
+RETRY_STATUSES = frozenset({"error", "timeout", "crashed"})
+
+
+def _worker_main(conn: Any, spec: SweepSpec, rank: int, workdir: pathlib.Path) -> None:
+    """A rank's worker process: run the points it is sent until it is sent None."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the rank decides when to stop
+    while (point := conn.recv()) is not None:
+        conn.send(run_point(spec, point, rank, workdir))
+
+
+class _PointRunner:
+    """Runs a rank's points in a worker subprocess, so that a point that crashes the
+    interpreter (a simulator segfault, the OOM killer, a kill -9) or hangs in native code is a
+    recorded failure and the sweep goes on with a fresh worker; ``isolate=False`` runs points in
+    this process instead (debugging, tests)."""
+
+    def __init__(self, spec: SweepSpec, rank: int, isolate: bool, workdir: pathlib.Path) -> None:
+        self.spec, self.rank, self.isolate, self.workdir = spec, rank, isolate, workdir
+        self.proc: Any = None
+        self.conn: Any = None
+        #: Worker deaths outside any point (between points); each one fails the sweep.
+        self.incidents: list[str] = []
+
+    def _start(self) -> None:
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("spawn")  # never fork an MPI process
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_worker_main,
+                                args=(child, self.spec, self.rank, self.workdir),
+                                daemon=True, name=f"sctb-worker-{self.rank}")
+        self.proc.start()
+        child.close()
+
+    def _stop(self, kill: bool) -> int | None:
+        if self.proc is None:
+            return None
+        if kill:
+            self.proc.kill()
+        else:
+            with contextlib.suppress(OSError):
+                self.conn.send(None)
+        self.proc.join(timeout=10)
+        if self.proc.is_alive():
+            self.proc.kill()
+            self.proc.join()
+        code = self.proc.exitcode
+        self.conn.close()
+        self.proc = self.conn = None
+        return code
+
+    def run(self, point: Point) -> dict:
+        if not self.isolate:
+            return run_point(self.spec, point, self.rank, self.workdir)
+        if self.proc is None:
+            self._start()
+        try:
+            self.conn.send(point)
+        except OSError:  # the worker died while idle: report it, start a fresh one
+            self.incidents.append(f"rank {self.rank}: worker process died "
+                                  f"({self._how(self._stop(kill=True))}) between points; "
+                                  f"a new one took over")
+            self._start()
+            self.conn.send(point)
+        hard = self.spec.timeout_s + max(5.0, 0.25 * self.spec.timeout_s)
+        status, detail = "timeout", f"worker gave no answer in {hard:g} s and was killed"
+        if self.conn.poll(hard):
+            try:
+                return self.conn.recv()
+            except (EOFError, OSError):
+                status = "crashed"
+        code = self._stop(kill=True)
+        if status == "crashed":
+            detail = f"worker process died ({self._how(code)}) while running this point"
+        return {"index": point.index, "key": point.key, "check": point.check,
+                "params": point.params, "status": status, "detail": detail,
+                "seconds": None, "rank": self.rank, "host": socket.gethostname(), "pid": None,
+                "t": time.time(), "replay": replay_command(self.spec, point)}
+
+    @staticmethod
+    def _how(code: int | None) -> str:
+        return f"signal {-code}" if code is not None and code < 0 else f"exit status {code}"
+
+    def close(self) -> None:
+        self._stop(kill=False)
+
+
+class _Dispatcher(threading.Thread):
+    """Rank 0's work queue: hands one point at a time to whichever rank asks (dynamic balance),
+    and declares a rank lost when its point outlives the timeout plus a grace period."""
+
+    def __init__(self, comm: Any, todo: list[int], timeout_s: float, on_record) -> None:
+        super().__init__(daemon=True, name="sctb-dispatcher")
+        self.comm = comm
+        self.todo = todo
+        self.lock = threading.Lock()
+        self.timeout_s = timeout_s
+        self.on_record = on_record
+        self.assigned: dict[int, tuple[int, float]] = {}
+        self.finished: set[int] = set()
+        self.lost: dict[int, str] = {}
+        self.incidents: list[str] = []
+
+    def next_index(self, rank: int) -> int | None:
+        with self.lock:
+            if not self.todo:
+                self.assigned.pop(rank, None)
+                return None
+            idx = self.todo.pop(0)
+            self.assigned[rank] = (idx, time.monotonic())
+            return idx
+
+    def run(self) -> None:
+        from mpi4py import MPI
+
+        workers = set(range(1, self.comm.Get_size()))
+        grace = max(5.0, 0.25 * self.timeout_s)
+        status = MPI.Status()
+        while workers - self.finished - set(self.lost):
+            if self.comm.iprobe(source=MPI.ANY_SOURCE, tag=TAG_REQUEST, status=status):
+                rank, record, incidents = self.comm.recv(source=status.Get_source(),
+                                                         tag=TAG_REQUEST)
+                self.incidents.extend(incidents)
+                if record is not None:
+                    self.on_record(record)
+                idx = self.next_index(rank)
+                self.comm.send(idx, dest=rank, tag=TAG_REPLY)
+                if idx is None:
+                    self.finished.add(rank)
+                continue
+            now = time.monotonic()
+            with self.lock:
+                for rank, (idx, since) in list(self.assigned.items()):
+                    if rank != 0 and now - since > self.timeout_s + grace:
+                        self.lost[rank] = (f"no answer for {now - since:.0f} s while running "
+                                           f"point #{idx} (dead or hung)")
+                        self.assigned.pop(rank)
+            time.sleep(0.002)
+
+
+def run_sweep(
+    spec: SweepSpec, out: pathlib.Path, *, comm: Any | None = None, resume: bool = False,
+    only: str | None = None, progress: Callable[[int, int, int], None] | None = None,
+    isolate: bool = True,
+) -> SweepResult | None:
+    """Run the sweep; rank 0 returns the result, other ranks return None.
+
+    Parameters
+    ----------
+    spec : SweepSpec
+    out : pathlib.Path
+        Output directory: per-rank JSON lines written as points finish, then ``results.jsonl``
+        (merged, in point order) and ``summary.json``.
+    comm : mpi4py communicator, optional
+        None (or one rank) runs serially with identical results.
+    resume : bool
+        Skip points whose result is already under ``out``.
+    only : str, optional
+        Run just the point with this key (replay).
+    progress : callable, optional
+        ``progress(done, total, failures)`` on rank 0 after each finished point.
+    isolate : bool
+        Run points in a worker subprocess per rank (default), so that crashes and hangs become
+        recorded failures; False runs them in this process.
+    """
+    rank = 0 if comm is None else comm.Get_rank()
+    size = 1 if comm is None else comm.Get_size()
+    points = expand_points(spec)
+    selected = points
+    if only is not None:
+        selected = [p for p in points if p.key == only]
+        if not selected:
+            raise SpecError(f"--only {only!r}: no such point in {spec.name}")
+    writer = _Writer(out, rank)
+    runner = _PointRunner(spec, rank, isolate, out / "work")
+    start = time.perf_counter()
+
+    if rank != 0:  # a worker: ask rank 0 for a point, run it, report it with the next request
+        record, reported = None, 0
+        while True:
+            news = runner.incidents[reported:]
+            reported = len(runner.incidents)
+            comm.send((rank, record, news), dest=0, tag=TAG_REQUEST)
+            idx = comm.recv(source=0, tag=TAG_REPLY)
+            if idx is None:
+                break
+            record = runner.run(points[idx])
+            writer.write(record)
+        runner.close()
+        writer.close()
+        comm.Barrier()
+        return None
+
+    out.mkdir(parents=True, exist_ok=True)
+    if not resume:
+        for old in out.glob("results.rank*.jsonl"):
+            old.unlink()
+    done_keys = ({r["key"] for r in read_records(out) if r["status"] not in RETRY_STATUSES}
+                 if resume else set())
+    todo = [p.index for p in selected if p.key not in done_keys]
+    new_records: list[dict] = []
+    lock = threading.Lock()
+
+    def on_record(record: dict) -> None:
+        with lock:
+            new_records.append(record)
+            if progress:
+                progress(len(new_records), len(todo),
+                         sum(r["status"] != "pass" for r in new_records))
+
+    dispatcher = None
+    if size > 1:
+        dispatcher = _Dispatcher(comm, list(todo), spec.timeout_s, on_record)
+        dispatcher.start()
+        next_index = lambda: dispatcher.next_index(0)  # noqa: E731
+    else:
+        pending = queue.SimpleQueue()
+        for i in todo:
+            pending.put(i)
+        next_index = lambda: None if pending.empty() else pending.get()  # noqa: E731
+    while (idx := next_index()) is not None:
+        record = runner.run(points[idx])
+        writer.write(record)
+        on_record(record)
+    runner.close()
+    writer.close()
+    lost: dict[int, str] = {}
+    incidents = list(runner.incidents)
+    if dispatcher is not None:
+        dispatcher.join()
+        lost = dict(dispatcher.lost)
+        incidents += dispatcher.incidents
+        if not lost:
+            comm.Barrier()
+    wall = time.perf_counter() - start
+    keys = {p.key for p in selected}
+    records = [r for r in read_records(out) if r["key"] in keys]
+    result = SweepResult(len(selected), len(selected) - len(todo), records, wall, size, lost,
+                         list(new_records), incidents)
+    _write_outputs(spec, out, result, new_records)
+    return result

@@ -1,1 +1,0 @@
-"""cocotb test modules of the RTL suites (run through testbench.sim, not collected by pytest)."""
