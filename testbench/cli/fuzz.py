@@ -13,10 +13,12 @@ from pathlib import Path
 import numpy as np
 from rich.console import Console
 from rich.live import Live
+from rich.markup import escape
 
 import golden
 
 from .. import coverage, runner
+from ..design import DesignError, load_design
 from ..fuzz import FUZZ_CORE, FuzzResult, expected_counts, load_txn, replay_command, run_campaign
 from ..model import DenseTxn
 
@@ -39,6 +41,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="stop after about this many seconds")
     parser.add_argument("--out", default="sctb-out/fuzz",
                         help="output directory (hypothesis databases, minimal.npz)")
+    parser.add_argument("--rtl-dir", "--design", dest="rtl_dir", default=None, metavar="PATH",
+                        help="with --target rtl: the design under test (a directory with an "
+                             "sctb.toml or an sc.f, or such a file; default: the bundled "
+                             "reference RTL)")
     parser.add_argument("--replay", default=None, metavar="FILE",
                         help="run only the transaction saved in FILE (.npz) on --target")
 
@@ -73,7 +79,8 @@ def execute_emu(txn: DenseTxn, drive: dict) -> np.ndarray:
 def _config(args: argparse.Namespace) -> str:
     core = f"core{FUZZ_CORE.n_in}x{FUZZ_CORE.n_out}w{FUZZ_CORE.w}"
     planted = os.environ.get("SCTB_PLANTED_BUG")
-    parts = [args.target] + ([args.sim] if args.target == "rtl" else []) + [core]
+    rtl = [args.sim, f"{args.design.name}-{args.design.digest()[:8]}"]
+    parts = [args.target] + (rtl if args.target == "rtl" else []) + [core]
     return "-".join(parts + ([f"planted-{planted}"] if planted else []))
 
 
@@ -85,7 +92,7 @@ def _rtl(args: argparse.Namespace, out: Path, db: Path | None, replay: Path | No
     if not args.max_examples and not args.time_budget:
         options = dataclasses.replace(options, fuzz_examples=200)
     res = runner.run_suite("fuzz", args.sim, out_dir=out / "rtl", seed=args.seed,
-                           options=options)
+                           options=options, design=args.design)
     info_path = res.log.parent / "fuzz-result.json" if res.log else None
     info = json.loads(info_path.read_text()) if info_path and info_path.is_file() else {}
     return res, info
@@ -102,8 +109,19 @@ def _summary(res: FuzzResult | dict) -> str:
 
 def run(args: argparse.Namespace, console: Console) -> int:
     """Run ``sctb fuzz``; 0 when no counterexample was found (or the replay passes), else 1."""
+    if args.rtl_dir is not None and args.target != "rtl":
+        console.print(f"[red]error[/red]: --rtl-dir names a design: it needs --target rtl, not "
+                      f"--target {args.target}")
+        return 2
+    try:
+        args.design = load_design(args.rtl_dir)
+    except DesignError as e:
+        console.print(f"[red]error[/red]: --rtl-dir: {escape(str(e))}", soft_wrap=True)
+        return 2
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
+    if args.target == "rtl":
+        console.print(args.design.summary(), soft_wrap=True)
     if args.replay:
         path = Path(args.replay).resolve()
         if not path.is_file():
@@ -140,6 +158,11 @@ def run(args: argparse.Namespace, console: Console) -> int:
         with console.status(f"hypothesis in {args.sim} (examples are counted in the "
                             "simulator)"):
             res, info = _rtl(args, out, db, None)
+        if res.not_applicable is not None:
+            console.print(f"[red]the fuzz suite does not apply to design "
+                          f"{escape(args.design.name)}[/red]: {escape(res.not_applicable)}; "
+                          "nothing was fuzzed", soft_wrap=True)
+            return 1
         if not info:
             console.print(f"[red]the fuzz suite did not report[/red]: {res.error} "
                           f"(log: {res.log})")

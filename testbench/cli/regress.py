@@ -17,11 +17,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ..compare import compare_backends
+from ..design import Design, DesignError, load_design
+from ..preflight import PreflightError
 from ..report.tables import compare_table
 from ..runner import (
+    FAMILIES,
     SIMULATORS,
     SUITES,
     SuiteResult,
+    plan,
     merge_junit,
     merged_coverage,
     record_failure_waves,
@@ -30,6 +34,10 @@ from ..runner import (
 )
 
 __all__ = ["add_arguments", "coverage_report", "results_table", "run", "run_rtl", "speed_lines"]
+
+
+#: Random golden-comparison cases of ``--golden quick``.
+QUICK_RANDOM = 8
 
 
 def _non_negative(value: str) -> int:
@@ -46,8 +54,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=pathlib.Path, default=pathlib.Path("sctb-out"),
                         help="output directory for results (default: sctb-out)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the random cases")
-    parser.add_argument("--random", type=int, default=200, dest="n_random",
-                        help="random golden-comparison cases (default: 200)")
+    parser.add_argument("--random", type=_non_negative, default=None, dest="n_random",
+                        help="random golden-comparison cases (default: 200 with --golden full, "
+                             f"{QUICK_RANDOM} with --golden quick)")
+    parser.add_argument("--golden", choices=("full", "quick", "none"), default="full",
+                        help="the golden-backend comparison first: full (every backend, the "
+                             "directed cases and --random cases), quick (the directed cases and "
+                             f"{QUICK_RANDOM} random ones), or none (default: full)")
     parser.add_argument("--report", type=pathlib.Path, default=None, metavar="DIR",
                         help="also write a self-contained HTML report (index.html, report.json, "
                              "the merged JUnit file, wave files of failures) to DIR; needs "
@@ -60,45 +73,81 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _command(args: argparse.Namespace) -> str:
     """The ``sctb regress`` command line that repeats this run."""
-    cmd = ["sctb", "regress", "--out", str(args.out), "--seed", str(args.seed),
-           "--random", str(args.n_random)]
+    cmd = ["sctb", "regress", "--out", str(args.out.resolve()), "--seed", str(args.seed),
+           "--golden", args.golden]
+    if args.golden != "none":
+        cmd += ["--random", str(_n_random(args))]
     if args.no_rtl:
         cmd.append("--no-rtl")
     else:
-        cmd += ["--sim", args.sim, "--backend", args.rtl_backend]
+        cmd += ["--sim", args.sim, "--backend", args.rtl_backend, "--family", args.family]
         for suite in args.suites or []:
             cmd += ["--suite", suite]
         if args.scale != 1:
             cmd += ["--scale", str(args.scale)]
-        if args.rtl_dir:
-            cmd += ["--rtl-dir", str(args.rtl_dir)]
+        cmd += args.design.cli_args()
     if args.report is not None:
         cmd += ["--report", str(args.report)]
     return shlex.join(cmd)
 
 
+def _n_random(args: argparse.Namespace) -> int:
+    if args.n_random is not None:
+        return args.n_random
+    return QUICK_RANDOM if args.golden == "quick" else 200
+
+
+def _user_error(console: Console, message: str) -> int:
+    console.print(f"[red]error[/red]: {escape(message)}", soft_wrap=True)
+    return 2
+
+
 def run(args: argparse.Namespace, console: Console) -> int:
-    """Run the regression; return the exit status (1 on any failure, 2 when --report cannot)."""
+    """Run the regression; return the exit status (1 on any failure, 2 on a user error)."""
     start = time.perf_counter()
+    if args.no_rtl and (args.suites or args.rtl_dir or args.sim != "all"):
+        return _user_error(console, "--no-rtl runs no RTL suite: it cannot be combined with "
+                           "--suite, --rtl-dir or --sim")
+    if args.no_rtl and args.golden == "none":
+        return _user_error(console, "--no-rtl with --golden none would check nothing")
     if args.report is not None:
         from ..report.html import matplotlib_missing
 
         why = matplotlib_missing()
         if why is not None:
-            console.print(f"[red]error[/red]: --report: {escape(why)}")
-            return 2
-    rows = compare_backends(seed=args.seed, n_random=args.n_random)
-    console.print(compare_table(rows, title="golden comparison"))
-    failed = [r for r in rows if not r.skipped and not r.ok]
+            return _user_error(console, f"--report: {why}")
+    try:
+        args.design = load_design(args.rtl_dir)
+    except DesignError as e:
+        return _user_error(console, f"--rtl-dir: {e}")
+    console.print(args.design.summary(), soft_wrap=True)
     args.out.mkdir(parents=True, exist_ok=True)
-    rtl_ok, rtl_results = True, []
+    rtl_plan = None
     if not args.no_rtl:
-        rtl_ok, rtl_results = run_rtl(args, console, args.out.resolve(), args.seed)
-    compare_replay = f"sctb compare --seed {args.seed} --random {args.n_random}"
+        try:
+            rtl_plan = _plan(args)
+        except PreflightError as e:
+            console.print(f"[red]pre-flight check FAILED[/red]: {escape(str(e))}", soft_wrap=True)
+            _write_json(args, {"design": args.design.to_dict(), "passed": False,
+                               "preflight_error": str(e), "seconds": time.perf_counter() - start})
+            return 1
+    rows = []
+    if args.golden != "none":
+        rows = compare_backends(seed=args.seed, n_random=_n_random(args))
+        console.print(compare_table(rows, title=f"golden comparison ({args.golden})"))
+    else:
+        console.print("golden comparison: not run (--golden none)")
+    failed = [r for r in rows if not r.skipped and not r.ok]
+    rtl_ok, rtl_results = True, []
+    if rtl_plan is not None:
+        rtl_ok, rtl_results = run_rtl(args, console, args.out.resolve(), args.seed, rtl_plan)
+    compare_replay = f"sctb compare --seed {args.seed} --random {_n_random(args)}"
     index = None
     if args.report is not None:
         index = _write_report(args, console, rows, rtl_results, compare_replay, start)
     doc = {
+        "design": args.design.to_dict(),
+        "golden_mode": args.golden,
         "suites": [{"suite": "golden", "backend": r.backend, "cases": r.cases,
                     "mismatches": r.mismatches, "skipped": r.skipped,
                     "first_mismatch": r.first_mismatch, "seconds": r.seconds} for r in rows],
@@ -107,8 +156,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         "passed": not failed and rtl_ok,
         "report": str(index) if index is not None else None,
     }
-    path = args.out / "regress.json"
-    path.write_text(json.dumps(doc, indent=2))
+    path = _write_json(args, doc)
     console.print(f"results: {path}")
     if index is not None:
         console.print(f"report: {index}")
@@ -121,6 +169,20 @@ def run(args: argparse.Namespace, console: Console) -> int:
         return 1
     console.print("[green]PASSED[/green]")
     return 0
+
+
+def _write_json(args: argparse.Namespace, doc: dict) -> Path:
+    path = args.out / "regress.json"
+    path.write_text(json.dumps(doc, indent=2))
+    return path
+
+
+def _plan(args: argparse.Namespace) -> list:
+    """The suites x simulators of this run and whether each applies to the design."""
+    suites = args.suites or list(SUITES)
+    sims = list(SIMULATORS) if args.sim == "all" else [args.sim]
+    families = FAMILIES if args.family == "all" else (args.family,)
+    return plan(suites, sims, args.design, families)
 
 
 def _write_report(args: argparse.Namespace, console: Console, rows, rtl_results,
@@ -138,7 +200,7 @@ def _write_report(args: argparse.Namespace, console: Console, rows, rtl_results,
                       f"{n_failing} failing tests with waves (--report-waves)")
         recorded = record_failure_waves(
             rtl_results, report_dir / "waves", scratch=args.out.resolve() / "report-waves",
-            backend=args.rtl_backend, seed=args.seed, scale=args.scale, rtl_dir=args.rtl_dir,
+            backend=args.rtl_backend, seed=args.seed, scale=args.scale, design=args.design,
             jobs=args.jobs, limit=args.report_waves)
         console.print(f"report: {recorded} wave files recorded")
         for r in rtl_results:
@@ -155,7 +217,7 @@ def _write_report(args: argparse.Namespace, console: Console, rows, rtl_results,
         coverage=merged, required_missing=coverage.missing(merged) if merged else [],
         junit=report_dir / "rtl-results.xml" if junit is not None else None,
         compare_replay=compare_replay, accuracy=study.to_dict(), command=_command(args),
-        seed=args.seed, seconds=time.perf_counter() - start)
+        seed=args.seed, seconds=time.perf_counter() - start, design=args.design.to_dict())
     return report_html.write_report(report_dir, data, accuracy.png(study), junit_source=junit)
 
 
@@ -164,15 +226,26 @@ def _add_rtl_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sim", default="all", choices=[*SIMULATORS, "all"],
                         help="simulator(s) of the RTL suites (default: all)")
     parser.add_argument("--suite", action="append", choices=list(SUITES), dest="suites",
-                        help="RTL suite to run (repeatable; default: all)")
+                        metavar="SUITE",
+                        help="RTL suite to run (repeatable; default: all that apply to the "
+                             "design); the suites: " + "; ".join(
+                                 f"{s.name} [{s.family}]: {s.description}"
+                                 for s in SUITES.values()))
+    parser.add_argument("--family", choices=(*FAMILIES, "all"), default="all",
+                        help="contract suites check results bit for bit through the handshakes "
+                             "(any latency); reference suites check the reference "
+                             "microarchitecture cycle for cycle or its sub-modules and run only "
+                             "where the design provides what they probe (default: all)")
     parser.add_argument("--backend", default="numpy", dest="rtl_backend",
                         help="golden backend that predicts the RTL's counts (default: numpy)")
     parser.add_argument("--jobs", type=int, default=max(1, (os.cpu_count() or 2) // 2),
                         help="RTL suite runs in parallel (default: half the cores)")
     parser.add_argument("--scale", type=float, default=1.0,
                         help="multiplies the RTL random batch sizes (default: 1)")
-    parser.add_argument("--rtl-dir", default=None,
-                        help="RTL directory with an sc.f to test instead of rtl_models/")
+    parser.add_argument("--rtl-dir", "--design", dest="rtl_dir", default=None, metavar="PATH",
+                        help="the design under test: a directory with an sctb.toml or an sc.f "
+                             "(+ sc.vlt waivers), or such a file (default: the bundled "
+                             "reference RTL); see docs/verify-your-design.md")
     parser.add_argument("--no-rtl", action="store_true", help="skip the RTL suites")
 
 
@@ -180,13 +253,17 @@ def results_table(results: list[SuiteResult]) -> Table:
     """Suite x simulator: tests, passed, failed, transactions, verified bit-products, seconds."""
     table = Table(title="RTL suites (bit-products: n_out x n_in x length, verified)",
                   box=box.SIMPLE_HEAD, pad_edge=False)
-    cols = ("suite", "sim", "tests", "pass", "fail", "txns", "bit-products", "s", "ok")
+    cols = ("suite", "sim", "family", "tests", "pass", "fail", "txns", "bit-products", "s", "ok")
     for col in cols:
-        table.add_column(col, justify="left" if col in ("suite", "sim", "ok") else "right",
-                         no_wrap=True, min_width=len(col))
+        table.add_column(col, justify="left" if col in ("suite", "sim", "family", "ok")
+                         else "right", no_wrap=True, min_width=len(col))
     for r in results:
+        if r.not_applicable is not None:
+            table.add_row(r.suite, r.sim, r.family, "-", "-", "-", "-", "-", "-",
+                          "[yellow]n/a[/yellow]")
+            continue
         status = "[green]yes[/green]" if r.ok else "[red]NO[/red]"
-        table.add_row(r.suite, r.sim, str(r.tests), str(r.passed), str(r.failed),
+        table.add_row(r.suite, r.sim, r.family, str(r.tests), str(r.passed), str(r.failed),
                       str(r.transactions), str(r.bit_products), f"{r.seconds:.0f}", status)
     return table
 
@@ -235,21 +312,27 @@ def coverage_report(results: list[SuiteResult], console: Console
     return not empty, merged
 
 
-def run_rtl(args: argparse.Namespace, console: Console, out: Path, seed: int
-            ) -> tuple[bool, list[SuiteResult]]:
-    """Run the requested suites; print progress, the table and a replay line per failure.
+def run_rtl(args: argparse.Namespace, console: Console, out: Path, seed: int,
+            rtl_plan: list | None = None) -> tuple[bool, list[SuiteResult]]:
+    """Run the suites that apply; print progress, the table, the suites that do not apply
+    (with the reason) and a replay line per failure.
 
     Returns
     -------
     ok : bool
-        True when every run passed (an unavailable simulator is a failure).
+        True when at least one run took place and every run passed (an unavailable simulator
+        is a failure; a suite that does not apply is neither a pass nor a failure).
     results : list of SuiteResult
     """
-    suites = args.suites or list(SUITES)
-    sims = list(SIMULATORS) if args.sim == "all" else [args.sim]
+    design: Design = args.design
+    rtl_plan = rtl_plan if rtl_plan is not None else _plan(args)
+    skipped = [SuiteResult(suite=name, sim=sim, design=design.name,
+                           family=SUITES[name].family, not_applicable=fit.reason)
+               for name, sim, fit in rtl_plan if not fit.applies]
+    todo = [(name, sim) for name, sim, fit in rtl_plan if fit.applies]
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console, transient=True) as progress:
-        task = progress.add_task("RTL suites", total=len(suites) * len(sims))
+        task = progress.add_task(f"RTL suites on {design.name}", total=len(todo))
 
         def done(res: SuiteResult) -> None:
             mark = "pass" if res.ok else "FAIL"
@@ -257,15 +340,24 @@ def run_rtl(args: argparse.Namespace, console: Console, out: Path, seed: int
                                    f"({res.passed}/{res.tests}, {res.seconds:.1f} s)")
             progress.advance(task)
 
-        results = run_matrix(suites, sims, out_dir=out, backend=args.rtl_backend, seed=seed,
-                                 jobs=args.jobs, scale=args.scale, rtl_dir=args.rtl_dir,
-                                 on_done=done)
+        results = run_matrix([], [], pairs=todo, out_dir=out, backend=args.rtl_backend,
+                             seed=seed, jobs=args.jobs, scale=args.scale, design=design,
+                             on_done=done)
+    order = {(name, sim): i for i, (name, sim, _) in enumerate(rtl_plan)}
+    results = sorted(results + skipped, key=lambda r: order[(r.suite, r.sim)])
     console.print(results_table(results))
+    for r in skipped:
+        console.print(f"[yellow]not applicable[/yellow] {r.suite} on {r.sim} ({r.family} suite):"
+                      f" {escape(r.not_applicable or '')}", soft_wrap=True)
     for line in speed_lines(results):
         console.print(line)
-    junit = merge_junit(results, out / "rtl-results.xml")
+    junit = merge_junit(results, out / "rtl-results.xml", design=design)
     console.print(f"RTL JUnit results: {junit}")
-    ok = all(r.ok for r in results)
+    ran = [r for r in results if r.not_applicable is None]
+    if not ran:
+        console.print(f"[red]no RTL suite applies to design {escape(design.name)}[/red]: "
+                      "nothing was verified", soft_wrap=True)
+    ok = bool(ran) and all(r.ok for r in ran)
     cov_ok, _ = coverage_report(results, console)
     ok = ok and cov_ok
     for r in results:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 
 from rich.console import Console
+from rich.markup import escape
 
+from ..design import DesignError, load_design
 from ..runner import (
     DEFAULT_SEED,
     SIMULATORS,
@@ -58,7 +60,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scale", type=_positive_float, default=1.0,
                         help="multiplies the random batch sizes (default 1)")
     parser.add_argument("--test", default=None, help="run only this test")
-    parser.add_argument("--rtl-dir", default=None, help="RTL directory with an sc.f")
+    parser.add_argument("--rtl-dir", "--design", dest="rtl_dir", default=None, metavar="PATH",
+                        help="the design under test: a directory with an sctb.toml or an sc.f, "
+                             "or such a file (default: the bundled reference RTL)")
     parser.add_argument("--out", default="sctb-out", help="output directory (default sctb-out)")
     parser.add_argument("--waves", action="store_true", help="record waves")
     parser.add_argument("--jobs", type=_positive_int, default=1,
@@ -66,17 +70,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    """Run the suites; print each run's summary (failures with replay commands); 1 on failure."""
+    """Run the suites; print each run's summary (failures with replay commands).
+
+    1 when a run failed or when no suite applied to the design (nothing was verified); a
+    suite that does not apply is reported with its reason and is not a pass.
+    """
+    try:
+        design = load_design(args.rtl_dir)
+    except DesignError as e:
+        console.print(f"[red]error[/red]: --rtl-dir: {escape(str(e))}", soft_wrap=True)
+        return 2
+    print(design.summary(), flush=True)
     suites = args.suites or list(SUITES)
     sims = SIMULATORS if args.sim == "all" else (args.sim,)
-    if args.test or args.rtl_dir:
+    if args.test:
         results = [run_suite(name, s, out_dir=args.out, backend=args.backend, seed=args.seed,
-                             waves=args.waves, scale=args.scale, test=args.test,
-                             rtl_dir=args.rtl_dir)
+                             waves=args.waves, scale=args.scale, test=args.test, design=design)
                    for name in suites for s in sims]
     else:
         results = run_matrix(suites, sims, out_dir=args.out, backend=args.backend,
-                             seed=args.seed, jobs=args.jobs, scale=args.scale, waves=args.waves)
+                             seed=args.seed, jobs=args.jobs, scale=args.scale, waves=args.waves,
+                             design=design)
     for res in results:
         print(format_result(res), flush=True)
-    return 0 if all(r.ok for r in results) else 1
+    ran = [r for r in results if r.not_applicable is None]
+    if not ran:
+        print(f"no suite applies to design {design.name}: nothing was verified", flush=True)
+        return 1
+    return 0 if all(r.ok for r in ran) else 1

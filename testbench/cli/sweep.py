@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import pathlib
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from ..design import DesignError, load_design
 from ..sweep import SpecError, SweepResult, get_comm, load_spec, run_sweep
 
 __all__ = ["add_arguments", "run", "summary_table"]
@@ -21,6 +23,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--resume", action="store_true",
                         help="skip points that already have a result under --out")
     parser.add_argument("--only", metavar="KEY", help="run just this point (replay)")
+    parser.add_argument("--rtl-dir", "--design", dest="rtl_dir", default=None, metavar="PATH",
+                        help="the design under test of the rtl check (overrides sweep.design; "
+                             "default: the bundled reference RTL)")
     parser.add_argument("--in-process", action="store_true",
                         help="run points in the rank's own process instead of a worker "
                              "subprocess (for debugging; a crash then ends the sweep)")
@@ -58,9 +63,16 @@ def run(args: argparse.Namespace, console: Console) -> int:
     """Run ``sctb sweep``; every rank calls this, rank 0 reports. Exit 1 on any failure."""
     try:
         spec = load_spec(args.spec)
-    except SpecError as exc:
+        if args.rtl_dir is not None:
+            if "rtl" not in spec.checks:
+                raise SpecError(f"--rtl-dir: only the rtl check simulates a design; the spec's "
+                                f"checks are {list(spec.checks)}")
+            spec = dataclasses.replace(spec, design=str(load_design(args.rtl_dir).source))
+    except (SpecError, DesignError) as exc:
         console.print(f"[red]error[/red]: {exc}")
         return 2
+    if "rtl" in spec.checks:
+        console.print(load_design(spec.design).summary(), soft_wrap=True)
     comm = get_comm()
     rank = 0 if comm is None else comm.Get_rank()
     out = args.out or pathlib.Path("sctb-out") / f"sweep-{spec.name}"

@@ -8,7 +8,7 @@ import json
 import os
 import shlex
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -94,11 +94,13 @@ def load_txn(path: str | os.PathLike) -> tuple[DenseTxn, dict]:
     return txn, drive
 
 
-def replay_command(path: str | os.PathLike, target: str, sim: str | None = None) -> str:
-    """One ``sctb`` line that replays exactly the saved transaction on ``target``."""
-    cmd = ["sctb", "fuzz", "--replay", str(path), "--target", target]
+def replay_command(path: str | os.PathLike, target: str, sim: str | None = None,
+                   design_args: Sequence[str] = ()) -> str:
+    """One ``sctb`` line that replays exactly the saved transaction on ``target`` (on the RTL:
+    the design named by ``design_args``, e.g. ``["--rtl-dir", DIR]``), from any directory."""
+    cmd = ["sctb", "fuzz", "--replay", str(Path(path).resolve()), "--target", target]
     if target == "rtl":
-        cmd += ["--sim", sim or "icarus"]
+        cmd += ["--sim", sim or "icarus", *design_args]
     return shlex.join(cmd)
 
 
@@ -336,7 +338,7 @@ def run_campaign(
 
 
 def report_campaign(result: FuzzResult, out_dir: str | os.PathLike, sim: str,
-                    seconds: float) -> str | None:
+                    seconds: float, design_args: Sequence[str] = ()) -> str | None:
     """Write ``out_dir/fuzz-result.json`` for a campaign run in a simulator; the failure report.
 
     Parameters
@@ -349,6 +351,8 @@ def report_campaign(result: FuzzResult, out_dir: str | os.PathLike, sim: str,
         The simulator, for the replay command.
     seconds : float
         Wall time of the campaign.
+    design_args : sequence of str
+        The options that name the design under test, for the RTL replay command.
 
     Returns
     -------
@@ -360,7 +364,8 @@ def report_campaign(result: FuzzResult, out_dir: str | os.PathLike, sim: str,
     info = result.to_json()
     info["seconds"] = seconds
     if result.failed:
-        info["replay"] = {sim: replay_command(result.minimal.resolve(), "rtl", sim),
+        info["replay"] = {sim: replay_command(result.minimal.resolve(), "rtl", sim,
+                                              design_args),
                           "emu": replay_command(result.minimal.resolve(), "emu")}
     (Path(out_dir) / "fuzz-result.json").write_text(json.dumps(info, indent=1))
     if not result.failed:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import base64
 import datetime
-import html
 import json
 import os
 import platform
@@ -15,6 +13,16 @@ from typing import Any
 
 from .. import runner
 from ..compare import CompareRow
+from .sections import (
+    accuracy_html,
+    coverage_html,
+    design_html,
+    e,
+    failures_html,
+    golden_html,
+    rtl_html,
+    throughput_html,
+)
 
 __all__ = ["build_data", "matplotlib_missing", "render_html", "write_report"]
 
@@ -76,6 +84,7 @@ def build_data(
     command: str,
     seed: int,
     seconds: float,
+    design: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Everything the page shows, JSON-ready (``report.json`` holds exactly this).
 
@@ -103,6 +112,8 @@ def build_data(
         The command line of the run.
     seed : int
         The run's seed.
+    design : dict, optional
+        The design under test (``Design.to_dict()``: name, files and their SHA-256).
     seconds : float
         Wall time of the run so far.
 
@@ -119,7 +130,8 @@ def build_data(
     for r in rtl_results:
         tp = r.per_test.get("throughput") or {}
         runs.append({
-            "suite": r.suite, "sim": r.sim, "ok": r.ok, "tests": r.tests, "passed": r.passed,
+            "suite": r.suite, "sim": r.sim, "family": r.family, "status": r.status,
+            "not_applicable": r.not_applicable, "ok": r.ok, "tests": r.tests, "passed": r.passed,
             "failed": r.failed, "skipped": r.skipped, "transactions": r.transactions,
             "bit_products": r.bit_products, "seconds": r.seconds,
             "build_seconds": r.build_seconds, "test_seconds": r.sim_seconds,
@@ -139,7 +151,9 @@ def build_data(
     reasons = []
     if golden_failed:
         reasons.append(f"golden comparison: mismatches in {', '.join(golden_failed)}")
-    bad_runs = [r for r in rtl_results if not r.ok]
+    bad_runs = [r for r in rtl_results if not r.ok and r.not_applicable is None]
+    if rtl_ran and rtl_results and all(r.not_applicable is not None for r in rtl_results):
+        reasons.append("RTL: no suite applies to the design: nothing was verified")
     if bad_runs:
         n_tests = sum(r.failed + r.skipped for r in bad_runs)
         reasons.append(f"RTL: {len(bad_runs)} of {len(rtl_results)} runs failed "
@@ -154,6 +168,7 @@ def build_data(
         "generated": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"),
         "command": command,
         "seed": seed,
+        "design": design,
         "seconds": seconds,
         "python": platform.python_version(),
         "golden": golden_rows,
@@ -165,163 +180,6 @@ def build_data(
         "failures": failures,
         "accuracy": accuracy,
     }
-
-
-def _e(value: Any) -> str:
-    return html.escape(str(value), quote=True)
-
-
-def _num(value: float | None, fmt: str = "{:,}") -> str:
-    return "-" if value is None else _e(fmt.format(value))
-
-
-def _table(headers: Sequence[str], rows: Sequence[str], table_id: str) -> str:
-    head = "".join(f"<th>{_e(h)}</th>" for h in headers)
-    return (f'<table id="{table_id}"><thead><tr>{head}</tr></thead>'
-            f'<tbody>{"".join(rows)}</tbody></table>')
-
-
-def _golden_html(data: dict) -> str:
-    rows = []
-    for r in data["golden"]:
-        if r["skipped"]:
-            status = f'<span class="skip">skipped: {_e(r["skipped"])}</span>'
-        elif r["ok"]:
-            status = '<span class="ok">bit-identical</span>'
-        else:
-            status = f'<span class="bad">MISMATCH</span> {_e(r["first_mismatch"])}'
-        cls = ' class="bad"' if not r["skipped"] and not r["ok"] else ""
-        rows.append(f'<tr{cls}><td>{_e(r["backend"])}</td><td class="num">{r["cases"]}</td>'
-                    f'<td class="num">{r["mismatches"]}</td>'
-                    f'<td class="num">{r["seconds"]:.3f}</td><td>{status}</td></tr>')
-    return ("<h2>Golden comparison</h2><p>Every available backend against the NumPy floor, bit "
-            "for bit.</p>" + _table(("backend", "cases", "mismatches", "seconds", "status"),
-                                    rows, "golden"))
-
-
-def _rtl_html(data: dict) -> str:
-    if not data["rtl_ran"]:
-        return "<h2>RTL suites</h2><p>Not run (<code>--no-rtl</code>).</p>"
-    rows = []
-    for r in data["rtl"]:
-        cls = "" if r["ok"] else ' class="bad"'
-        ok = '<span class="ok">yes</span>' if r["ok"] else '<span class="bad">NO</span>'
-        rows.append(
-            f'<tr{cls}><td>{_e(r["suite"])}</td><td>{_e(r["sim"])}</td>'
-            f'<td class="num">{r["tests"]}</td><td class="num">{r["passed"]}</td>'
-            f'<td class="num">{r["failed"]}</td><td class="num">{r["skipped"]}</td>'
-            f'<td class="num">{_num(r["transactions"])}</td>'
-            f'<td class="num">{_num(r["bit_products"])}</td>'
-            f'<td class="num">{r["seconds"]:.1f}</td><td class="num">{r["build_seconds"]:.1f}</td>'
-            f"<td>{ok}</td></tr>")
-    junit = (f'<p>Merged JUnit results: <a id="junit" href="{_e(data["junit"])}">'
-             f'{_e(data["junit"])}</a></p>' if data["junit"] else "")
-    return ("<h2>RTL suites x simulators</h2><p>bit-products: n_out x n_in x length of every "
-            "verified transaction; seconds: the whole run, build included.</p>"
-            + _table(("suite", "sim", "tests", "pass", "fail", "skip", "transactions",
-                      "verified bit-products", "seconds", "build seconds", "ok"), rows, "rtl")
-            + junit)
-
-
-def _coverage_html(data: dict) -> str:
-    from .. import coverage as cov
-
-    head = "<h2>Functional coverage</h2>"
-    if data["coverage"] is None:
-        return (head + "<p>No run of this regression records functional coverage (the "
-                "<code>uvm</code> and <code>fuzz</code> suites do).</p>")
-    holes = set(data["coverage_required_missing"])
-    rows = []
-    for point, bins in data["coverage"].items():
-        chips = []
-        for b, hits in bins.items():
-            name = f"{point}:{b}"
-            cls = "bin hole" if name in holes else "bin empty" if hits == 0 else "bin"
-            req = " (required)" if b in cov.REQUIRED.get(point, ()) else ""
-            chips.append(f'<span class="{cls}" title="{_e(name + req)}">{_e(b)} '
-                         f"<b>{hits}</b></span>")
-        cls = ' class="bad"' if any(f"{point}:{b}" in holes for b in bins) else ""
-        rows.append(f"<tr{cls}><td>{_e(point)}</td><td>{''.join(chips)}</td></tr>")
-    note = (f'<p><span class="bad">Required bins with no hit:</span> '
-            f'{_e(", ".join(sorted(holes)))}</p>' if holes else
-            '<p><span class="ok">Every required bin was hit.</span> Empty bins that are not '
-            "required are grey.</p>")
-    return (head + "<p>Hits per bin, summed over every run that recorded coverage. Red: a "
-            "required bin that stayed empty.</p>" + note
-            + _table(("cover point", "bins (hits)"), rows, "coverage"))
-
-
-def _failures_html(data: dict) -> str:
-    head = f'<h2>Failures ({len(data["failures"])})</h2>'
-    if not data["failures"]:
-        return head + '<p id="no-failures"><span class="ok">None.</span></p>'
-    blocks = []
-    for f in data["failures"]:
-        if f["waves"]:
-            note = f' <span class="skip">({_e(f["waves_note"])})</span>' if f["waves_note"] else ""
-            waves = f'<a class="waves" href="{_e(f["waves"])}">{_e(f["waves"])}</a>{note}'
-        else:
-            waves = f'<span class="nowaves">none: {_e(f["waves_note"])}</span>'
-        blocks.append(
-            f'<div class="failure"><h3>{_e(f["suite"])} / {_e(f["sim"])} / {_e(f["test"])}</h3>'
-            f'<pre class="message">{_e(f["message"])}</pre>'
-            f'<p>replay: <code class="replay">{_e(f["replay"])}</code></p>'
-            f"<p>wave file: {waves}</p></div>")
-    return head + "".join(blocks)
-
-
-def _throughput_html(data: dict) -> str:
-    rows = []
-    for r in data["rtl"]:
-        if not r["bit_products"]:
-            continue
-        tp = r["throughput_test_bit_products_per_s"]
-        rows.append(f'<tr><td>{_e(r["suite"])}</td><td>{_e(r["sim"])}</td>'
-                    f'<td class="num">{_num(r["bit_products"])}</td>'
-                    f'<td class="num">{r["test_seconds"]:.2f}</td>'
-                    f'<td class="num">{r["bit_products_per_s"] / 1e6:.2f}</td>'
-                    f'<td class="num">{"-" if tp is None else f"{tp / 1e6:.2f}"}</td></tr>')
-    head = "<h2>Throughput</h2>"
-    if not rows:
-        return head + "<p>No run of this regression verified dense bit-products.</p>"
-    return (head + "<p>Verified bit-products per second of test-body time (no build, no "
-            "simulator start-up), per run, and of the <code>throughput</code> test alone.</p>"
-            + _table(("suite", "sim", "verified bit-products", "test seconds",
-                      "M bit-products/s", "throughput test M/s"), rows, "throughput"))
-
-
-def _accuracy_html(data: dict, plot_png: bytes | None) -> str:
-    acc = data["accuracy"]
-    head = "<h2>Accuracy of sc_forward against stream length</h2>"
-    if acc is None:
-        return head + "<p>Not measured.</p>"
-    img = ""
-    if plot_png is not None:
-        b64 = base64.b64encode(plot_png).decode("ascii")
-        img = (f'<p><img id="accuracy-plot" class="plot" alt="RMSE of sc_forward against '
-               f'stream length, log-log" src="data:image/png;base64,{b64}"></p>')
-    lo, hi = acc["fit_range"]
-    rows = []
-    for n, r in zip(acc["lengths"], acc["rmse"]):
-        fit = acc["c_fit"] / n ** 0.5
-        rows.append(f'<tr><td class="num">{n}</td><td class="num">{r:.3e}</td>'
-                    f'<td class="num">{r * n ** 0.5:.3f}</td><td class="num">{fit:.3e}</td></tr>')
-    text = (
-        f"<p>A {acc['n_out']} x {acc['n_in']} layer (weights and inputs uniform in [0, 1], "
-        f"NumPy seed {acc['layer_seed']}), {len(acc['seeds'])} random base seeds, backend "
-        f"<code>{_e(acc['backend'])}</code>: RMSE of <code>sc_forward</code> (counts / length, "
-        "an estimate of <code>W @ p</code>; contract, section 4) against the exact "
-        f"<code>W @ p</code>, in {acc['seconds']:.2f} s.</p>"
-        f"<p>Log-log slope <b>{acc['slope']:.3f}</b> over N = {lo} .. {hi} (shaded; -0.5 for "
-        f"independent random streams), {acc['slope_all']:.3f} over every length. "
-        f"<code>c / sqrt(N)</code> fitted over the same range: c = {acc['c_fit']:.2f}; "
-        f"independent Bernoulli streams of the same probabilities would give "
-        f"c = {acc['c_independent']:.2f}. Below N = {lo} the streams of neighbouring inputs "
-        "(seeds s, s + 1) are still alike; near the LFSR period (65535) a stream samples the "
-        "states without replacement and a full period counts exactly, so the error falls "
-        "faster there.</p>")
-    return (head + img + text
-            + _table(("N", "RMSE", "RMSE x sqrt(N)", "c / sqrt(N)"), rows, "accuracy"))
 
 
 def render_html(data: dict, plot_png: bytes | None) -> str:
@@ -336,16 +194,16 @@ def render_html(data: dict, plot_png: bytes | None) -> str:
     """
     status = "PASSED" if data["passed"] else "FAILED"
     cls = "pass" if data["passed"] else "fail"
-    reasons = ("<ul class=\"reasons\">" + "".join(f"<li>{_e(r)}</li>" for r in data["reasons"])
+    reasons = ("<ul class=\"reasons\">" + "".join(f"<li>{e(r)}</li>" for r in data["reasons"])
                + "</ul>") if data["reasons"] else ""
     body = "".join([
         f'<h1 id="headline" class="{cls}">sctb regress: {status}</h1>',
-        (f'<p class="meta">{_e(data["generated"])} &middot; seed {data["seed"]} &middot; '
-         f'{data["seconds"]:.1f} s &middot; Python {_e(data["python"])}<br>'
-         f'<code>{_e(data["command"])}</code></p>'),
-        reasons,
-        _golden_html(data), _rtl_html(data), _coverage_html(data), _failures_html(data),
-        _throughput_html(data), _accuracy_html(data, plot_png),
+        (f'<p class="meta">{e(data["generated"])} &middot; seed {data["seed"]} &middot; '
+         f'{data["seconds"]:.1f} s &middot; Python {e(data["python"])}<br>'
+         f'<code>{e(data["command"])}</code></p>'),
+        reasons, design_html(data),
+        golden_html(data), rtl_html(data), coverage_html(data), failures_html(data),
+        throughput_html(data), accuracy_html(data, plot_png),
     ])
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"

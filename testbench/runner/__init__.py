@@ -3,24 +3,19 @@
 from .build import HDL_DIR, RTL_DIR, rtl_sources
 from .failures import record_failure_waves
 from .junit import merge_junit
-from .run import (
-    DEFAULT_SEED,
-    Failure,
-    SuiteResult,
-    format_result,
-    merged_coverage,
-    replay_command,
-    run_matrix,
-    run_suite,
-    summary,
-)
+from .plan import applicability, plan
+from .results import Failure, SuiteResult, format_result, merged_coverage, summary
+from .run import DEFAULT_SEED, replay_command, run_matrix, run_suite
 from .settings import SimOptions, SimSettings
 from .simulators import SIMULATORS, simulator_env, simulator_status, verilator_root
-from .suites import SUITES, WMEM_FILE, Suite, get_suite
+from .suites import CONTRACT, FAMILIES, REFERENCE, SUITES, WMEM_FILE, Suite, get_suite
 
 __all__ = [
+    "CONTRACT",
     "DEFAULT_SEED",
+    "FAMILIES",
     "HDL_DIR",
+    "REFERENCE",
     "RTL_DIR",
     "SIMULATORS",
     "SUITES",
@@ -30,10 +25,12 @@ __all__ = [
     "SimSettings",
     "Suite",
     "SuiteResult",
+    "applicability",
     "format_result",
     "get_suite",
     "merge_junit",
     "merged_coverage",
+    "plan",
     "record_failure_waves",
     "replay_command",
     "rtl_sources",

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from ..design import REFERENCE_RTL, load_design
 from .suites import Suite
 
 __all__ = ["BUILD_FLAGS", "HDL_DIR", "ROOT", "RTL_DIR", "TIMESCALE", "build_flags", "build_key",
            "rtl_sources"]
 
 ROOT = Path(__file__).resolve().parents[2]
-RTL_DIR = ROOT / "rtl_models"
+RTL_DIR = REFERENCE_RTL
 HDL_DIR = ROOT / "testbench" / "hdl"
 #: Simulation time unit and precision of every build.
 TIMESCALE = ("1ns", "1ps")
@@ -26,17 +27,9 @@ BUILD_FLAGS = {
 }
 
 
-def rtl_sources(rtl_dir: Path = RTL_DIR) -> list[Path]:
-    """The RTL files named in ``rtl_dir/sc.f`` (one path per line, relative to ``rtl_dir``)."""
-    rtl_dir = Path(rtl_dir)
-    out = []
-    for line in (rtl_dir / "sc.f").read_text().splitlines():
-        line = line.split("//", 1)[0].strip()
-        if line and not line.startswith(("+", "-")):
-            out.append((rtl_dir / line).resolve())
-    if not out:
-        raise ValueError(f"{rtl_dir / 'sc.f'} names no source file")
-    return out
+def rtl_sources(rtl_dir: Path | None = None) -> list[Path]:
+    """The sources of a design (:func:`~testbench.design.load_design`; default the reference)."""
+    return list(load_design(rtl_dir).files)
 
 
 def build_flags(suite: Suite, sim: str) -> list[str]:
@@ -46,11 +39,14 @@ def build_flags(suite: Suite, sim: str) -> list[str]:
     return list(BUILD_FLAGS.get(sim, []))
 
 
-def build_key(suite: Suite, sim: str, sources: Sequence[Path], waves: bool) -> str:
-    """16 hex digits hashing the top, parameters, simulator, flags and every source's bytes."""
+def build_key(suite: Suite, sim: str, sources: Sequence[Path], waves: bool, *,
+              includes: Sequence[str] = (), defines: Mapping[str, str] | None = None) -> str:
+    """16 hex digits hashing the top, parameters, simulator, flags, include directories,
+    defines and every source's name and bytes."""
     h = hashlib.sha256()
     h.update(json.dumps([suite.toplevel, dict(suite.parameters), sim, waves, TIMESCALE,
-                         build_flags(suite, sim)], sort_keys=True).encode())
+                         build_flags(suite, sim), list(includes), dict(defines or {})],
+                        sort_keys=True).encode())
     for src in sources:
         h.update(str(src.name).encode())
         h.update(src.read_bytes())

@@ -8,7 +8,9 @@ import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from .run import Failure, SuiteResult, run_suite
+from ..design import Design
+from .results import Failure, SuiteResult
+from .run import run_suite
 
 __all__ = ["record_failure_waves"]
 
@@ -20,7 +22,8 @@ def _wave_name(suite: str, sim_name: str, test: str, suffix: str) -> str:
 
 def record_failure_waves(results: list[SuiteResult], dest: Path, *, scratch: Path,
                          backend: str, seed: int, scale: float = 1.0,
-                         rtl_dir: str | os.PathLike | None = None, jobs: int = 1,
+                         rtl_dir: str | os.PathLike | None = None,
+                         design: Design | None = None, jobs: int = 1,
                          limit: int = 16) -> int:
     """Re-run each failing test alone with waves; move its wave file into ``dest``.
 
@@ -37,7 +40,7 @@ def record_failure_waves(results: list[SuiteResult], dest: Path, *, scratch: Pat
         Where the wave files go (created when one is recorded).
     scratch : Path
         Output root of the re-runs (their run directories and logs).
-    backend, seed, scale, rtl_dir
+    backend, seed, scale, rtl_dir, design
         As the regression ran the suites, so that a re-run repeats the failing test.
     jobs : int
         Re-runs in parallel.
@@ -55,7 +58,8 @@ def record_failure_waves(results: list[SuiteResult], dest: Path, *, scratch: Pat
     for r in results:
         for f in r.failures:
             if r.error is not None and r.error.startswith(("build failed",
-                                                           "simulator unavailable")):
+                                                           "simulator unavailable",
+                                                           "pre-flight")):
                 f.waves_note = f"no simulation ran ({r.error.splitlines()[0][:200]})"
             elif len(todo) >= limit:
                 f.waves_note = (f"not re-run: the first {limit} failing tests were "
@@ -66,8 +70,8 @@ def record_failure_waves(results: list[SuiteResult], dest: Path, *, scratch: Pat
     def one(item: tuple[SuiteResult, Failure]) -> bool:
         r, f = item
         res = run_suite(r.suite, r.sim, out_dir=scratch, backend=backend, seed=seed,
-                            waves=True, scale=scale, rtl_dir=rtl_dir,
-                            test=None if f.test == "<suite>" else f.test)
+                        waves=True, scale=scale, rtl_dir=rtl_dir, design=design,
+                        test=None if f.test == "<suite>" else f.test)
         src = res.waves
         if src is None or not src.is_file() or src.stat().st_size == 0:
             why = res.error.splitlines()[0][:200] if res.error else f"log: {res.log}"

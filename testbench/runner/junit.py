@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
 if TYPE_CHECKING:
-    from .run import SuiteResult
+    from ..design import Design
+    from .results import SuiteResult
 
 __all__ = ["JunitCase", "merge_junit", "read_junit"]
 
@@ -46,14 +47,38 @@ def read_junit(junit: Path) -> list[JunitCase]:
     return cases
 
 
-def merge_junit(results: Sequence[SuiteResult], path: str | os.PathLike) -> Path:
-    """Write one JUnit file holding every run's test cases (suite errors as failing cases)."""
+def merge_junit(results: Sequence[SuiteResult], path: str | os.PathLike,
+                design: Design | None = None) -> Path:
+    """Write one JUnit file holding every run's test cases (suite errors as failing cases).
+
+    Each test suite carries the design under test as properties (``design``, ``design.source``,
+    ``design.digest`` and ``design.file.<path>`` = SHA-256); a suite that does not apply to the
+    design is a skipped case whose message gives the reason (not a pass).
+    """
     root = ElementTree.Element("testsuites")
+    props = []
+    if design is not None:
+        info = design.to_dict()
+        props = [("design", info["name"]), ("design.source", info["source"]),
+                 ("design.reference", str(info["reference"]).lower()),
+                 ("design.digest", info["digest"])]
+        props += [(f"design.file.{f['path']}", f["sha256"]) for f in info["files"]]
     for res in results:
-        suite_el = ElementTree.SubElement(root, "testsuite", name=f"{res.suite}.{res.sim}",
-                                          tests=str(max(res.tests, 1 if res.error else 0)),
-                                          failures=str(res.failed), skipped=str(res.skipped),
-                                          time=f"{res.seconds:.3f}")
+        suite_el = ElementTree.SubElement(
+            root, "testsuite", name=f"{res.suite}.{res.sim}",
+            tests=str(max(res.tests, 1 if res.error or res.not_applicable else 0)),
+            failures=str(res.failed),
+            skipped=str(res.skipped + (1 if res.not_applicable is not None else 0)),
+            time=f"{res.seconds:.3f}")
+        if props:
+            prop_el = ElementTree.SubElement(suite_el, "properties")
+            for name, value in props:
+                ElementTree.SubElement(prop_el, "property", name=name, value=value)
+        if res.not_applicable is not None:
+            case = ElementTree.SubElement(suite_el, "testcase", name="<suite>",
+                                          classname=f"{res.suite}.{res.sim}")
+            ElementTree.SubElement(case, "skipped",
+                                   message=f"not applicable: {res.not_applicable}")
         cases = []
         if res.junit is not None:
             cases = list(ElementTree.parse(res.junit).getroot().iter("testcase"))

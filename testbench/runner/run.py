@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
 import json
 import os
 import shlex
@@ -14,91 +12,34 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from .build import HDL_DIR, ROOT, RTL_DIR, build_flags, build_key, rtl_sources
+from ..design import Design, load_design
+from ..preflight import PreflightError
+from .build import HDL_DIR, ROOT, build_flags, build_key
 from .junit import read_junit
+from .plan import applicability
+from .results import Failure, SuiteResult
 from .settings import SimOptions, SimSettings
 from .simulators import simulator_env, simulator_status
 from .suites import WMEM_FILE, get_suite
 
-__all__ = [
-    "DEFAULT_SEED",
-    "Failure",
-    "SuiteResult",
-    "format_result",
-    "merged_coverage",
-    "replay_command",
-    "run_matrix",
-    "run_suite",
-    "summary",
-]
+__all__ = ["DEFAULT_SEED", "replay_command", "run_matrix", "run_suite"]
 
 DEFAULT_SEED = 1
 
 
-@dataclasses.dataclass
-class Failure:
-    """One failed test: its name, the failure text and a command that replays it.
-
-    ``waves`` is a wave file of the failing test where one was recorded (``sctb regress
-    --report`` re-runs failing tests with waves); ``waves_note`` says why there is none, or
-    what the re-run that recorded it did.
-    """
-
-    test: str
-    message: str
-    replay: str
-    waves: Path | None = None
-    waves_note: str = ""
-
-
-@dataclasses.dataclass
-class SuiteResult:
-    """What one suite did on one simulator.
-
-    ``ok`` is true only when the build succeeded, at least one test ran, and none failed or was
-    skipped. ``sim_seconds`` sums the test bodies (no build, no simulator start-up).
-    """
-
-    suite: str
-    sim: str
-    tests: int = 0
-    passed: int = 0
-    failed: int = 0
-    skipped: int = 0
-    transactions: int = 0
-    bit_products: int = 0
-    seconds: float = 0.0
-    sim_seconds: float = 0.0
-    build_seconds: float = 0.0
-    junit: Path | None = None
-    log: Path | None = None
-    waves: Path | None = None
-    error: str | None = None
-    failures: list[Failure] = dataclasses.field(default_factory=list)
-    per_test: dict[str, dict] = dataclasses.field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None and self.tests > 0 and self.failed == 0 and self.skipped == 0
-
-    @property
-    def bit_products_per_s(self) -> float:
-        """Verified bit-products per second of test body time."""
-        return self.bit_products / self.sim_seconds if self.sim_seconds > 0 else 0.0
-
-
 def replay_command(suite: str, sim: str, *, out_dir: str | os.PathLike, backend: str,
                    seed: int, scale: float = 1.0, test: str | None = None,
-                   rtl_dir: str | os.PathLike | None = None) -> str:
-    """The ``sctb sim`` command that repeats one run (with waves), its ``--out`` and ``--seed``."""
+                   design: Design | None = None) -> str:
+    """The ``sctb sim`` command that repeats one run with waves from any directory: the
+    design, the ``--seed`` and an absolute ``--out``."""
     cmd = ["sctb", "sim", suite, "--sim", sim, "--backend", backend, "--seed", str(seed),
-           "--out", str(out_dir)]
+           "--out", str(Path(out_dir).resolve())]
     if scale != 1:
         cmd += ["--scale", str(scale)]
     if test:
         cmd += ["--test", test]
-    if rtl_dir is not None:
-        cmd += ["--rtl-dir", str(rtl_dir)]
+    if design is not None:
+        cmd += design.cli_args()
     return shlex.join(cmd + ["--waves"])
 
 
@@ -113,6 +54,7 @@ def run_suite(
     scale: float = 1.0,
     test: str | None = None,
     rtl_dir: str | os.PathLike | None = None,
+    design: Design | None = None,
     timeout: float | None = None,
     options: SimOptions | Mapping[str, object] | None = None,
     extra_env: Mapping[str, str] | None = None,
@@ -141,7 +83,10 @@ def run_suite(
     test : str, optional
         Run only this test of the module.
     rtl_dir : path, optional
-        Another RTL directory with an ``sc.f`` (e.g. a mutated copy); default ``rtl_models``.
+        The design under test: a directory with an ``sctb.toml`` or ``sc.f``, or such a file
+        (:func:`~testbench.design.load_design`); default the bundled reference RTL.
+    design : Design, optional
+        The design under test, already loaded (instead of ``rtl_dir``).
     timeout : float, optional
         Seconds before the simulation is killed (a failure).
     options : SimOptions or mapping, optional
@@ -155,26 +100,40 @@ def run_suite(
     -------
     SuiteResult
         ``failed`` counts failing tests; a build error, a test module that does not import, or
-        zero tests run are failures too (``error`` says which).
+        zero tests run are failures too (``error`` says which). A suite that does not apply
+        to the design runs nothing and says why in ``not_applicable``.
     """
     spec = get_suite(suite)
     opts = SimOptions.coerce(options)
-    result = SuiteResult(suite=suite, sim=sim)
+    if design is None:
+        design = load_design(rtl_dir)
+    result = SuiteResult(suite=suite, sim=sim, design=design.name, family=spec.family)
+    try:
+        fit = applicability(spec, design, sim)
+    except PreflightError as e:
+        result.error = f"pre-flight check failed: {e}"
+        result.failed = 1
+        result.failures.append(Failure("<suite>", result.error, ""))
+        return result
+    if not fit.applies:
+        result.not_applicable = fit.reason
+        return result
     reason = simulator_status(sim)
     if reason is not None:
         result.error = f"simulator unavailable: {reason}"
         result.failed = 1
         return result
     out_dir = Path(out_dir).resolve()
-    rtl = Path(rtl_dir).resolve() if rtl_dir is not None else RTL_DIR
-    sources = rtl_sources(rtl) + [HDL_DIR / f for f in spec.hdl]
-    vlt = [p for p in (rtl / "sc.vlt", HDL_DIR / "sc_tb.vlt") if p.is_file()]
-    key = build_key(spec, sim, sources + vlt, waves)
+    sources = list(design.files) + [HDL_DIR / f for f in spec.hdl]
+    vlt = [*design.waivers, HDL_DIR / "sc_tb.vlt"]
+    includes = [str(p) for p in design.include_dirs]
+    defines = dict(design.defines)
+    key = build_key(spec, sim, sources + vlt, waves, includes=includes, defines=defines)
     build_root = Path(os.environ.get("SCTB_SIM_CACHE") or out_dir / "build").resolve()
     build_dir = build_root / f"{suite}-{sim}-{key}"
     tag = f"{suite}-{sim}-s{seed}" + (f"-{test}" if test else "") + "".join(
         f"-{k}={v}" for k, v in sorted((extra_env or {}).items())) + opts.tag() + (
-        f"-{hashlib.sha256(str(rtl).encode()).hexdigest()[:8]}" if rtl_dir is not None else "")
+        "" if design.is_reference else f"-{design.digest()[:8]}")
     run_dir = out_dir / "run" / tag
     if run_dir.exists():
         shutil.rmtree(run_dir)
@@ -182,12 +141,15 @@ def run_suite(
     junit = run_dir / "results.xml"
     stats = run_dir / "stats.jsonl"
     settings = SimSettings(backend=backend, seed=seed, scale=scale, sim=sim, stats=stats,
-                           dump_dir=run_dir, wmem_file=WMEM_FILE, core=spec.core, options=opts)
+                           dump_dir=run_dir, wmem_file=WMEM_FILE, core=spec.core, options=opts,
+                           design_args=tuple(design.cli_args()))
     job = {
         "suite": suite, "sim": sim, "toplevel": spec.toplevel, "test_module": spec.test_module,
         "parameters": dict(spec.parameters), "sources": [str(s) for s in sources + vlt],
         "build_dir": str(build_dir), "key": key, "run_dir": str(run_dir), "junit": str(junit),
-        "waves": waves, "test": test, "seed": seed, "build_args": build_flags(spec, sim),
+        "waves": waves, "test": test if test else (list(spec.tests) if spec.tests else None),
+        "seed": seed, "build_args": build_flags(spec, sim), "includes": includes,
+        "defines": defines,
         "env": settings.env(),
     }
     env = simulator_env(sim)
@@ -220,7 +182,7 @@ def run_suite(
         result.error = f"timed out after {timeout} s (log: {result.log})"
     def replay(one_test: str | None) -> str:
         return replay_command(suite, sim, out_dir=out_dir, backend=backend, seed=seed,
-                              scale=scale, test=one_test, rtl_dir=rtl_dir)
+                              scale=scale, test=one_test, design=design)
 
     replay_all = replay(test)
     if result.error is None:
@@ -288,76 +250,42 @@ def run_matrix(
     scale: float = 1.0,
     waves: bool = False,
     rtl_dir: str | os.PathLike | None = None,
+    design: Design | None = None,
+    pairs: Sequence[tuple[str, str]] | None = None,
     on_done=None,
 ) -> list[SuiteResult]:
     """Run every suite on every simulator, ``jobs`` at a time (each run is its own process).
 
     ``on_done(result)`` is called as each run finishes (for a progress display). Results come
-    back in ``suites x sims`` order.
+    back in ``suites x sims`` order, or in the order of ``pairs`` (``(suite, sim)``) when
+    given instead. The design is ``design``, else ``load_design(rtl_dir)``. The longest runs
+    start first (the dense suite, Verilator builds), so that ``jobs`` workers finish together.
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    for name in suites:
+    if design is None:
+        design = load_design(rtl_dir)
+    pairs = list(pairs) if pairs is not None else [(name, s) for name in suites for s in sims]
+    for name, _ in pairs:
         get_suite(name)
-    pairs = [(name, s) for name in suites for s in sims]
 
     def one(pair: tuple[str, str]) -> SuiteResult:
         res = run_suite(pair[0], pair[1], out_dir=out_dir, backend=backend, seed=seed,
-                        scale=scale, waves=waves, rtl_dir=rtl_dir)
+                        scale=scale, waves=waves, design=design)
         if on_done is not None:
             on_done(res)
         return res
 
+    # Longest first: with several workers, a long run started last would finish alone.
+    order = sorted(range(len(pairs)), key=lambda i: -_cost(*pairs[i]))
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        return list(pool.map(one, pairs))
+        done = dict(zip(order, pool.map(one, [pairs[i] for i in order]), strict=True))
+    return [done[i] for i in range(len(pairs))]
 
 
-def summary(results: list[SuiteResult]) -> list[dict]:
-    """JSON-ready rows, the per-test figures included."""
-    return [{
-        "suite": r.suite, "sim": r.sim, "ok": r.ok, "tests": r.tests, "passed": r.passed,
-        "failed": r.failed, "skipped": r.skipped, "transactions": r.transactions,
-        "bit_products": r.bit_products, "seconds": r.seconds, "build_seconds": r.build_seconds,
-        "test_seconds": r.sim_seconds, "bit_products_per_s": r.bit_products_per_s,
-        "error": r.error, "junit": str(r.junit) if r.junit else None, "log": str(r.log),
-        "failures": [{"test": f.test, "message": f.message, "replay": f.replay,
-                      "waves": str(f.waves) if f.waves is not None else None,
-                      "waves_note": f.waves_note} for f in r.failures],
-        "per_test": r.per_test,
-        "coverage": _coverage_of(r),
-    } for r in results]
+#: Rough relative run time of the suites (measured on the reference RTL): scheduling only.
+_COSTS = {"dense": 20.0, "cycle_dense": 6.0, "fuzz": 5.0, "uvm": 3.0, "blocks": 3.0}
 
 
-def _coverage_of(r: SuiteResult) -> dict | None:
-    """The functional coverage a run wrote (``coverage.json`` in its run directory), if any."""
-    path = r.log.parent / "coverage.json" if r.log is not None else None
-    return json.loads(path.read_text()) if path is not None and path.is_file() else None
-
-
-def merged_coverage(results: list[SuiteResult]) -> dict[str, dict[str, int]] | None:
-    """Hits per bin summed over the runs that wrote coverage; None when none did."""
-    from .. import coverage
-
-    reports = [c for r in results for c in [_coverage_of(r)] if c is not None]
-    return coverage.merge(reports) if reports else None
-
-
-def format_result(result: SuiteResult) -> str:
-    """A summary of one run: status, counts, speed, each failure with its replay command."""
-    status = "PASS" if result.ok else "FAIL"
-    lines = [
-        (f"{status} {result.suite} on {result.sim}: {result.passed}/{result.tests} passed, "
-         f"{result.failed} failed, {result.transactions} transactions, "
-         f"{result.bit_products:,} bit-products, {result.seconds:.1f} s "
-         f"(build {result.build_seconds:.1f} s, tests {result.sim_seconds:.1f} s, "
-         f"{result.bit_products_per_s / 1e6:.1f} M bit-products/s)"),
-    ]
-    for f in result.failures:
-        lines.append(f"  FAILED {f.test}: {f.message.splitlines()[0] if f.message else ''}")
-        lines.append(f"    replay: {f.replay}")
-    if result.waves:
-        lines.append(f"  waves: {result.waves}")
-    if result.junit:
-        lines.append(f"  results: {result.junit}")
-    lines.append(f"  log: {result.log}")
-    return "\n".join(lines)
+def _cost(suite: str, sim: str) -> float:
+    return _COSTS.get(suite, 1.0) + (1.0 if sim == "verilator" else 0.0)

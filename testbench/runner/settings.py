@@ -126,6 +126,9 @@ class SimSettings:
         The core of a dense suite.
     options : SimOptions
         The optional per-run settings.
+    design_args : tuple of str
+        The command-line options that name the design under test (``("--rtl-dir", PATH)``;
+        empty for the bundled reference), for the replay commands printed in the simulator.
     """
 
     backend: str = "numpy"
@@ -137,6 +140,7 @@ class SimSettings:
     wmem_file: str = "sctb_wmem.dat"
     core: CoreShape | None = None
     options: SimOptions = dataclasses.field(default_factory=SimOptions)
+    design_args: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.backend, str) or not self.backend:
@@ -156,6 +160,10 @@ class SimSettings:
             raise TypeError(f"core must be a CoreShape or None, got {self.core!r}")
         if not isinstance(self.options, SimOptions):
             raise TypeError(f"options must be a SimOptions, got {self.options!r}")
+        args = self.design_args
+        if not isinstance(args, (tuple, list)) or not all(isinstance(a, str) for a in args):
+            raise TypeError(f"design_args must be a sequence of str, got {args!r}")
+        object.__setattr__(self, "design_args", tuple(args))
 
     def to_json(self) -> str:
         """The settings as one JSON object (what :meth:`from_json` reads back)."""
@@ -165,6 +173,7 @@ class SimSettings:
             "dump_dir": str(self.dump_dir), "wmem_file": self.wmem_file,
             "core": dataclasses.asdict(self.core) if self.core is not None else None,
             "options": dataclasses.asdict(self.options),
+            "design_args": list(self.design_args),
         }, sort_keys=True)
 
     @classmethod

@@ -7,9 +7,23 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..model import CoreShape
+from ..preflight import Requirement
+from ..trace import DENSE_LIF_REGS
 
-__all__ = ["SUITES", "WMEM_FILE", "Suite", "get_suite"]
+__all__ = ["CONTRACT", "FAMILIES", "REFERENCE", "SUITES", "WMEM_FILE", "Suite", "get_suite"]
 
+#: Suite families. *contract* suites check results bit for bit through the valid/ready
+#: handshakes and accept any latency or pipelining; *reference* suites check the reference
+#: microarchitecture cycle for cycle, or its sub-modules, and apply to a design only where it
+#: provides what they probe.
+CONTRACT = "contract"
+REFERENCE = "reference"
+FAMILIES = (CONTRACT, REFERENCE)
+#: What the cycle suites probe inside sc_dense every cycle (testbench/bfm/cycle.py).
+_DENSE_REGS = ("state", "idx", "rem", "g_in[0].u_lfsr.r", "g_out[0].acc")
+#: What the lockstep tests probe inside sc_dense_lif (testbench/bfm/dense_lif.py): its registers
+#: and the core's input 0 LFSR and output 0 accumulator.
+_DENSE_LIF_REGS = (*DENSE_LIF_REGS, "u_core.g_in[0].u_lfsr.r", "u_core.g_out[0].acc")
 #: Name of the harness's weight file, written by the BFM in the run directory.
 WMEM_FILE = "sctb_wmem.dat"
 
@@ -37,6 +51,12 @@ class Suite:
     build_flags : dict or None
         Per simulator, build flags that replace the default ``build.BUILD_FLAGS`` (e.g. the cycle
         suites keep Verilator's ``--public-flat-rw`` so that the RTL registers are visible).
+    family : {"contract", "reference"}
+        What the suite assumes of the design (see :data:`CONTRACT`, :data:`REFERENCE`).
+    requires : Requirement or None
+        The modules (at which parameters) and internal names the suite needs from the design.
+    tests : tuple of str or None
+        The tests of ``test_module`` this suite runs (None: all of them).
     """
 
     name: str
@@ -47,6 +67,14 @@ class Suite:
     parameters: Mapping[str, Any]
     core: CoreShape | None = None
     build_flags: Mapping[str, tuple[str, ...]] | None = None
+    family: str = CONTRACT
+    requires: Requirement | None = None
+    tests: tuple[str, ...] | None = None
+
+
+def _dense_needs(n_in: int, n_out: int, w: int, hierarchy: tuple[str, ...] = ()) -> Requirement:
+    params = {"N_IN": n_in, "N_OUT": n_out, "W": w}
+    return Requirement({"sc_dense": (params,)}, {"sc_dense": hierarchy} if hierarchy else {})
 
 
 def _dense(name: str, description: str, n_in: int, n_out: int, w: int, depth: int) -> Suite:
@@ -54,18 +82,24 @@ def _dense(name: str, description: str, n_in: int, n_out: int, w: int, depth: in
     params = {"N_IN": n_in, "N_OUT": n_out, "W": w, "DEPTH": depth,
               "WMEM_FILE": f'"{WMEM_FILE}"'}
     return Suite(name, description, "sc_dense_harness", "testbench.suites.dense",
-                 ("sc_dense_harness.v",), params, core)
+                 ("sc_dense_harness.v",), params, core, requires=_dense_needs(n_in, n_out, w))
 
 
 #: Every suite by name. ``dense`` is the default configuration (the speed figure).
 SUITES: dict[str, Suite] = {
-    "blocks": Suite("blocks", "sc_lfsr16 full period (W=1, 64), sc_sng vs encode_inputs, "
-                    "sc_popcount (64, 13, 1 bits)", "sc_blocks_top",
-                    "testbench.suites.blocks", ("sc_blocks_top.v",), {}),
-    "dense": _dense("dense", "sc_dense N_IN=16 N_OUT=8 W=64 (default configuration)",
+    "blocks": Suite("blocks", "the reference sub-modules: sc_lfsr16 full period (W=1, 64), "
+                    "sc_sng vs encode_inputs, sc_popcount (64, 13, 1 bits)", "sc_blocks_top",
+                    "testbench.suites.blocks", ("sc_blocks_top.v",), {}, family=REFERENCE,
+                    requires=Requirement({"sc_lfsr16": ({"W": 1}, {"W": 64}),
+                                          "sc_sng": ({"W": 64},),
+                                          "sc_popcount": ({"W": 64}, {"W": 13}, {"W": 1})})),
+    "dense": _dense("dense", "sc_dense N_IN=16 N_OUT=8 W=64 (default configuration): directed "
+                    "edge cases, tiled layers, random batches with stalls, throughput",
                     16, 8, 64, 256),
-    "dense_w8": _dense("dense_w8", "sc_dense N_IN=5 N_OUT=3 W=8", 5, 3, 8, 64),
-    "dense_w1": _dense("dense_w1", "sc_dense N_IN=3 N_OUT=2 W=1", 3, 2, 1, 512),
+    "dense_w8": _dense("dense_w8", "sc_dense N_IN=5 N_OUT=3 W=8: the dense tests at a narrow "
+                       "word (partial last beats)", 5, 3, 8, 64),
+    "dense_w1": _dense("dense_w1", "sc_dense N_IN=3 N_OUT=2 W=1: the dense tests one bit per "
+                       "clock", 3, 2, 1, 512),
 }
 SUITES["uvm"] = dataclasses.replace(
     _dense("uvm", "pyuvm env on sc_dense N_IN=5 N_OUT=3 W=8: directed, seeded random and "
@@ -83,9 +117,11 @@ def _cycle(name: str, n_in: int, n_out: int, w: int) -> Suite:
     # Small cores: every RTL net public on Verilator costs little here and exposes the registers.
     flags = {"verilator": ("--public-flat-rw", "-O1", "--x-assign", "fast", "--x-initial", "fast"),
              "icarus": ()}
-    return Suite(name, f"emulator cycle-exact to sc_dense N_IN={n_in} N_OUT={n_out} W={w} "
-                 "(ports and registers every cycle, random stalls)", "sc_dense_harness",
-                 "testbench.suites.cycle", ("sc_dense_harness.v",), params, core, flags)
+    return Suite(name, f"the reference timing: the emulator cycle-exact to sc_dense N_IN={n_in} "
+                 f"N_OUT={n_out} W={w} (ports and registers every cycle, random stalls)",
+                 "sc_dense_harness", "testbench.suites.cycle", ("sc_dense_harness.v",), params,
+                 core, flags, family=REFERENCE,
+                 requires=_dense_needs(n_in, n_out, w, _DENSE_REGS))
 
 
 SUITES.update({
@@ -100,21 +136,33 @@ SUITES.update({
 })
 
 SUITES["neuron"] = Suite(
-    "neuron", "sc_dot_to_current and sc_lif (N=4): directed edge cases, random batches, "
-    "counts -> spikes chain", "sc_neuron_top", "testbench.suites.neuron",
+    "neuron", "the reference neuron blocks sc_dot_to_current and sc_lif (N=4): directed edge "
+    "cases, random batches, counts -> spikes chain", "sc_neuron_top", "testbench.suites.neuron",
     ("sc_neuron_top.v",), {"N": 4}, None,
     {"verilator": ("--public-flat-rw", "-O1", "--x-assign", "fast", "--x-initial", "fast"),
-     "icarus": ()})
+     "icarus": ()}, family=REFERENCE,
+    requires=Requirement({"sc_dot_to_current": ({"N": 4, "CNT_W": 31},),
+                          "sc_lif": ({"N": 4},)}))
 
 
+_LIF_FLAGS = {"verilator": ("--public-flat-rw", "-O1", "--x-assign", "fast", "--x-initial",
+                             "fast"), "icarus": ()}
+_LIF_PARAMS = {"N_IN": 3, "N_OUT": 4, "W": 8}
 SUITES["dense_lif"] = Suite(
     "dense_lif", "sc_dense_lif N_IN=3 N_OUT=4 W=8: time steps -> spikes and membranes against "
-    "golden.dense_lif_run, directed edge cases, stalls, emulator in lockstep",
-    "sc_dense_lif", "testbench.suites.dense_lif", (), {"N_IN": 3, "N_OUT": 4, "W": 8},
-    CoreShape(n_in=3, n_out=4, w=8, depth=1),
-    {"verilator": ("--public-flat-rw", "-O1", "--x-assign", "fast", "--x-initial", "fast"),
-     "icarus": ()})
-
+    "golden.dense_lif_run, directed edge cases, random runs, stalls and back-pressure",
+    "sc_dense_lif", "testbench.suites.dense_lif", (), _LIF_PARAMS,
+    CoreShape(n_in=3, n_out=4, w=8, depth=1), _LIF_FLAGS,
+    requires=Requirement({"sc_dense_lif": (_LIF_PARAMS,)}),
+    tests=("threshold_equality", "saturation_overflow", "negative_range",
+           "refractory_across_steps", "zero_weights_and_p_extremes", "random_steps",
+           "output_backpressure_stalls_core"))
+SUITES["cycle_dense_lif"] = dataclasses.replace(
+    SUITES["dense_lif"], name="cycle_dense_lif", family=REFERENCE,
+    description="the reference timing of sc_dense_lif N_IN=3 N_OUT=4 W=8: the emulator "
+    "(emu.ScDenseLif) in lockstep with the RTL every cycle, directed and random",
+    requires=Requirement({"sc_dense_lif": (_LIF_PARAMS,)}, {"sc_dense_lif": _DENSE_LIF_REGS}),
+    tests=("lockstep_directed", "lockstep_random"))
 
 def get_suite(name: str) -> Suite:
     """The suite called ``name``; ``KeyError`` lists the valid names."""

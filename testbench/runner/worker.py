@@ -14,7 +14,23 @@ from typing import Any
 
 from .build import BUILD_FLAGS, TIMESCALE
 
-__all__ = ["main", "run_job"]
+__all__ = ["compiler_errors", "main", "run_job"]
+
+
+_ERROR_MARKS = ("%Error", ": error:", "error: ", "syntax error", "Unknown module type",
+                "I give up", "not found")
+
+
+def compiler_errors(lines: Sequence[str], limit: int = 3) -> list[str]:
+    """The first ``limit`` compiler error lines of a build log (Icarus or Verilator)."""
+    found = []
+    for line in lines:
+        text = line.strip()
+        if any(mark in text for mark in _ERROR_MARKS) and not text.startswith("%Error: Exiting"):
+            found.append(text[:300])
+            if len(found) == limit:
+                break
+    return found
 
 
 def run_job(job: dict) -> int:
@@ -44,14 +60,19 @@ def run_job(job: dict) -> int:
                 else [s for s in job["sources"] if not s.endswith(".vlt")],
                 hdl_toplevel=job["toplevel"], parameters=job["parameters"], build_args=args,
                 build_dir=build_dir, always=True, waves=job["waves"], timescale=TIMESCALE,
-                log_file=build_dir / "build.log",
+                log_file=build_dir / "build.log", includes=job.get("includes", []),
+                defines=job.get("defines", {}),
             )
         except (Exception, SystemExit) as e:  # noqa: BLE001 (any build failure is reported)
-            tail = ""
+            lines: list[str] = []
             log = build_dir / "build.log"
             if log.is_file():
-                tail = "\n".join(log.read_text(errors="replace").splitlines()[-30:])
-            info.update(error=f"{type(e).__name__}: {e}\n{tail}", seconds=time.perf_counter() - t0)
+                lines = log.read_text(errors="replace").splitlines()
+            first = compiler_errors(lines)
+            head = "; ".join(first) if first else f"{type(e).__name__}: {e}"
+            tail = "\n".join(lines[-30:])
+            info.update(error=f"{head}\n{type(e).__name__}: {e}\n{tail}",
+                        seconds=time.perf_counter() - t0)
             (run_dir / "build.json").write_text(json.dumps(info))
             print(info["error"], file=sys.stderr)
             return 3

@@ -47,6 +47,7 @@ class Settings:
     stats = property(lambda self: self.sim_settings.stats)
     dump_dir = property(lambda self: self.sim_settings.dump_dir)
     core = property(lambda self: self.sim_settings.core)
+    design_args = property(lambda self: self.sim_settings.design_args)
 
     @property
     def options(self) -> SimOptions:

@@ -61,7 +61,8 @@ async def hypothesis_dense(dut):
         entry["transactions"] = result.examples
         entry["bit_products"] = result.bit_products
     coverage.export_json(out / "coverage.json")
-    failure = report_campaign(result, out, settings.sim, time.perf_counter() - t0)
+    failure = report_campaign(result, out, settings.sim, time.perf_counter() - t0,
+                              settings.design_args)
     if failure is not None:
         raise AssertionError(failure)
     logging.getLogger("cocotb.fuzz").info(

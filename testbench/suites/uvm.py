@@ -77,4 +77,5 @@ class HypothesisTest(DenseBaseTest):
         ConfigDB().set(None, "*", "HYP_EXAMPLES", opts.fuzz_examples or settings.count(30))
         ConfigDB().set(None, "*", "HYP_MAX_LENGTH", opts.fuzz_max_length or 300)
         ConfigDB().set(None, "*", "SIM", settings.sim)
+        ConfigDB().set(None, "*", "DESIGN_ARGS", settings.design_args)
         super().build_phase()

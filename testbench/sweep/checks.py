@@ -112,7 +112,7 @@ def _run_rtl(spec: SweepSpec, point: Point, workdir: pathlib.Path) -> dict:
 
     def run() -> Any:
         return run_suite(p["suite"], p["sim"], out_dir=run_dir, test="layer_from_file",
-                         options=options, timeout=spec.timeout_s)
+                         options=options, timeout=spec.timeout_s, rtl_dir=spec.design)
 
     # One build per configuration: the first rank to need it builds (under a lock), the others
     # wait and then reuse it.
@@ -120,6 +120,9 @@ def _run_rtl(spec: SweepSpec, point: Point, workdir: pathlib.Path) -> dict:
         res = run() if must_build else None
     if res is None:
         res = run()
+    if res.not_applicable is not None:
+        return {"status": "fail", "digest": _digest(want),
+                "detail": f"not applicable to the design: {res.not_applicable}"[:500]}
     if not res.ok or res.tests != 1:
         first = res.failures[0] if res.failures else None
         detail = (first.message.splitlines()[0] if first and first.message else

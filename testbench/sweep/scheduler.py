@@ -47,8 +47,10 @@ def _deadline(seconds: float) -> Iterator[None]:
 
 def replay_command(spec: SweepSpec, point: Point) -> str:
     """A one-line command that runs exactly this point again, serially."""
-    spec_path = str(spec.path) if spec.path else "SPEC.toml"
-    return f"sctb sweep {shlex.quote(spec_path)} --only {shlex.quote(point.key)} --out sctb-replay"
+    spec_path = str(spec.path.resolve()) if spec.path else "SPEC.toml"
+    design = f" --rtl-dir {shlex.quote(spec.design)}" if spec.design else ""
+    return (f"sctb sweep {shlex.quote(spec_path)} --only {shlex.quote(point.key)}{design} "
+            "--out sctb-replay")
 
 
 def run_point(spec: SweepSpec, point: Point, rank: int = 0,

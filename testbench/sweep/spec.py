@@ -97,9 +97,12 @@ class SweepSpec:
     axes: dict[str, tuple]
     data_seed: int = 0
     timeout_s: float = 600.0
+    #: The design under test of the ``rtl`` check (a path for ``load_design``; None: the
+    #: bundled reference RTL).
+    design: str | None = None
 
 
-_SWEEP_KEYS = {"name", "checks", "data_seed", "timeout_s"}
+_SWEEP_KEYS = {"name", "checks", "data_seed", "timeout_s", "design"}
 
 
 def parse_spec(doc: dict, path: pathlib.Path | None = None) -> SweepSpec:
@@ -128,6 +131,21 @@ def parse_spec(doc: dict, path: pathlib.Path | None = None) -> SweepSpec:
     data_seed = sweep.get("data_seed", 0)
     if isinstance(data_seed, bool) or not isinstance(data_seed, int) or data_seed < 0:
         raise SpecError(f"sweep.data_seed: must be an int >= 0, got {data_seed!r}")
+    design = sweep.get("design")
+    if design is not None:
+        if not isinstance(design, str) or not design:
+            raise SpecError(f"sweep.design: must be a path string, got {design!r}")
+        if "rtl" not in checks:
+            raise SpecError("sweep.design: only the rtl check simulates a design; "
+                            f"sweep.checks is {checks!r}")
+        if path is not None and not pathlib.Path(design).is_absolute():
+            design = str((path.parent / design).resolve())
+        from ..design import DesignError, load_design
+
+        try:
+            load_design(design)
+        except DesignError as e:
+            raise SpecError(f"sweep.design: {e}") from None
     name = sweep.get("name", path.stem if path else "sweep")
     if not isinstance(name, str) or not name:
         raise SpecError(f"sweep.name: must be a non-empty string, got {name!r}")
@@ -149,7 +167,7 @@ def parse_spec(doc: dict, path: pathlib.Path | None = None) -> SweepSpec:
         raise SpecError(f"axes.{key}: missing (needed by the checks {checks})")
     for key in sorted(set(axes) - needed):
         raise SpecError(f"axes.{key}: not used by any check in sweep.checks {checks}")
-    return SweepSpec(path, name, tuple(checks), axes, data_seed, float(timeout))
+    return SweepSpec(path, name, tuple(checks), axes, data_seed, float(timeout), design)
 
 
 def load_spec(path: str | os.PathLike) -> SweepSpec:

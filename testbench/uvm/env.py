@@ -193,7 +193,7 @@ class HypothesisSeq(DenseBaseSeq):
             max_examples=cdb.get(None, "", "HYP_EXAMPLES"), out_dir=dump_dir,
             max_length=cdb.get(None, "", "HYP_MAX_LENGTH"), check=False, sample=False)
         failure = report_campaign(self.result, dump_dir, cdb.get(None, "", "SIM"),
-                                  time.perf_counter() - t0)
+                                  time.perf_counter() - t0, cdb.get(None, "", "DESIGN_ARGS"))
         if failure is not None:
             raise AssertionError(failure)
 
