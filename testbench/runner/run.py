@@ -113,7 +113,9 @@ def run_suite(
     except PreflightError as e:
         result.error = f"pre-flight check failed: {e}"
         result.failed = 1
-        result.failures.append(Failure("<suite>", result.error, ""))
+        result.failures.append(Failure("<suite>", result.error, replay_command(
+            suite, sim, out_dir=out_dir, backend=backend, seed=seed, scale=scale, test=test,
+            design=design)))
         return result
     if not fit.applies:
         result.not_applicable = fit.reason
