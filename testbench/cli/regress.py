@@ -25,11 +25,12 @@ from ..runner import (
     SIMULATORS,
     SUITES,
     SuiteResult,
-    plan,
     merge_junit,
     merged_coverage,
+    plan,
     record_failure_waves,
     run_matrix,
+    suites_help,
     summary,
 )
 
@@ -51,6 +52,8 @@ def _non_negative(value: str) -> int:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = suites_help()
     parser.add_argument("--out", type=pathlib.Path, default=pathlib.Path("sctb-out"),
                         help="output directory for results (default: sctb-out)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the random cases")
@@ -228,9 +231,7 @@ def _add_rtl_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--suite", action="append", choices=list(SUITES), dest="suites",
                         metavar="SUITE",
                         help="RTL suite to run (repeatable; default: all that apply to the "
-                             "design); the suites: " + "; ".join(
-                                 f"{s.name} [{s.family}]: {s.description}"
-                                 for s in SUITES.values()))
+                             "design; listed below)")
     parser.add_argument("--family", choices=(*FAMILIES, "all"), default="all",
                         help="contract suites check results bit for bit through the handshakes "
                              "(any latency); reference suites check the reference "

@@ -15,6 +15,7 @@ from ..runner import (
     format_result,
     run_matrix,
     run_suite,
+    suites_help,
 )
 from .compare import backend_name
 
@@ -49,8 +50,11 @@ def _positive_float(value: str) -> float:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = suites_help()
     parser.add_argument("suites", nargs="*", type=_suite_name, metavar="SUITE",
-                        help=f"suites to run (default all: {', '.join(SUITES)})")
+                        help="suites to run (default: all that apply to the design; "
+                             "listed below)")
     parser.add_argument("--sim", default="all", choices=[*SIMULATORS, "all"],
                         help="simulator (default: all)")
     parser.add_argument("--backend", default="numpy", type=backend_name,

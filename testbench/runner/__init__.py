@@ -8,7 +8,7 @@ from .results import Failure, SuiteResult, format_result, merged_coverage, summa
 from .run import DEFAULT_SEED, replay_command, run_matrix, run_suite
 from .settings import SimOptions, SimSettings
 from .simulators import SIMULATORS, simulator_env, simulator_status, verilator_root
-from .suites import CONTRACT, FAMILIES, REFERENCE, SUITES, WMEM_FILE, Suite, get_suite
+from .suites import CONTRACT, FAMILIES, REFERENCE, SUITES, WMEM_FILE, Suite, get_suite, suites_help
 
 __all__ = [
     "CONTRACT",
@@ -38,6 +38,7 @@ __all__ = [
     "run_suite",
     "simulator_env",
     "simulator_status",
+    "suites_help",
     "summary",
     "verilator_root",
 ]

@@ -10,7 +10,8 @@ from ..model import CoreShape
 from ..preflight import Requirement
 from ..trace import DENSE_LIF_REGS
 
-__all__ = ["CONTRACT", "FAMILIES", "REFERENCE", "SUITES", "WMEM_FILE", "Suite", "get_suite"]
+__all__ = ["CONTRACT", "FAMILIES", "REFERENCE", "SUITES", "WMEM_FILE", "Suite", "get_suite",
+           "suites_help"]
 
 #: Suite families. *contract* suites check results bit for bit through the valid/ready
 #: handshakes and accept any latency or pipelining; *reference* suites check the reference
@@ -163,6 +164,15 @@ SUITES["cycle_dense_lif"] = dataclasses.replace(
     "(emu.ScDenseLif) in lockstep with the RTL every cycle, directed and random",
     requires=Requirement({"sc_dense_lif": (_LIF_PARAMS,)}, {"sc_dense_lif": _DENSE_LIF_REGS}),
     tests=("lockstep_directed", "lockstep_random"))
+
+def suites_help() -> str:
+    """One line per suite, its family and what it checks (the epilog of ``--help``)."""
+    width = max(map(len, SUITES))
+    lines = ["suites (contract: results bit for bit at any latency; reference: the reference "
+             "microarchitecture, run only where the design provides what they probe):"]
+    lines += [f"  {s.name:<{width}}  {s.family:<9}  {s.description}" for s in SUITES.values()]
+    return "\n".join(lines)
+
 
 def get_suite(name: str) -> Suite:
     """The suite called ``name``; ``KeyError`` lists the valid names."""
