@@ -339,11 +339,10 @@ def test_emu_dense_to_spikes_chain() -> None:
     lif.rst = 0
     got_spikes, got_trace = [], []
     for t in range(T):
-        tx = [tx for _, tx in emu.tile_layer(weights, probs[t], length, golden.DEFAULT_SEED,
-                                              n_in, n_out)]
-        res, _ = emu.run_dense(n_in, n_out, 64, tx)
-        assert res[0].tolist() == counts[t].tolist()
-        d2c.in_valid, d2c.count = 1, res[0]
+        res, _, _ = emu.run_layer(emu.CoreShape(n_in, n_out, 64), weights, probs[t], length,
+                                  golden.DEFAULT_SEED)
+        assert res.tolist() == counts[t].tolist()
+        d2c.in_valid, d2c.count = 1, res
         d2c.tick()
         lif.in_valid, lif.current = d2c.out_valid, d2c.current
         lif.tick()
