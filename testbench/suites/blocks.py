@@ -6,6 +6,7 @@ import cocotb
 import numpy as np
 
 import golden
+from golden._contract import STREAM_VECTORS
 
 from ..bfm import BlocksBfm
 from .common import record, settings
@@ -53,7 +54,7 @@ async def sng_streams(dut):
     encode = getattr(backend, "encode_inputs", golden.encode_inputs)
     rng = settings.rng("sng_streams")
     await bfm.start()
-    cases = [(0.5, 0xACE1), (0.25, 0xACE2), (0.75, 0xACE3), (0.0, 7), (1.0, 9),
+    cases = [(v.p, v.seed) for v in STREAM_VECTORS] + [(0.0, 7), (1.0, 9),
              (0.5 / 65536, 0xFFFF), (1.5 / 65536, 3), (65535.5 / 65536, 11), (65535 / 65536, 1)]
     cases += [(float(rng.random()), int(rng.integers(1, 1 << 16))) for _ in range(8)]
     n_clocks = 40
@@ -66,8 +67,10 @@ async def sng_streams(dut):
                 assert g == e, (f"p={p!r} (x={x}) seed={seed:#06x} word {k}: "
                                 f"got {g:#018x}, want {e:#018x}")
     # The contract's golden words.
-    _, words = await bfm.lfsr64_windows(0xACE1, 1, 32768)
-    assert words[0] == 0x2F38174455D878CA, hex(words[0])
+    for v in STREAM_VECTORS:
+        x = int(golden.thresholds(np.array([v.p]))[0])
+        _, words = await bfm.lfsr64_windows(v.seed, 1, x)
+        assert words[0] == v.word, f"{v}: got {words[0]:#018x}"
 
 
 @cocotb.test()
