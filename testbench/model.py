@@ -1,7 +1,7 @@
 """Layer transactions of the sc_dense core, their golden prediction and the harness files.
 
 The core vocabulary (core shape, core transaction, tiles, weight beats) is ``emu``'s
-(emu/_txn.py), re-exported here for the testbench."""
+(emu/_txn.py); ``CoreShape`` is re-exported here for the testbench's settings."""
 
 from __future__ import annotations
 
@@ -11,40 +11,20 @@ from collections.abc import Iterator
 import numpy as np
 
 import golden
-from emu._txn import (
-    MAX_LENGTH,
-    CoreShape,
-    DenseTransaction,
-    PaddedWeights,
-    Tile,
-    beat_bits,
-    beat_ints,
-    tiles,
-    untile,
-    weight_beats,
-)
+from emu._txn import CoreShape, Tile, beat_bits, tiles, weight_beats
 from golden._contract import WORD_BITS, n_words
 from golden._validate import check_sc_args
 
 __all__ = [
-    "MAX_LENGTH",
     "CoreShape",
-    "DenseTransaction",
     "DenseTxn",
-    "PaddedWeights",
-    "Tile",
-    "beat_bits",
-    "beat_ints",
     "buffer_image",
     "hex_lines",
     "pack_lanes",
     "predict_counts",
     "random_probs",
     "random_txn",
-    "tiles",
     "unpack_lanes",
-    "untile",
-    "weight_beats",
 ]
 
 

@@ -10,7 +10,9 @@ import cocotb
 import numpy as np
 from cocotb.triggers import FallingEdge, RisingEdge
 
-from ..model import CoreShape, DenseTransaction, Tile, beat_ints, buffer_image, weight_beats
+from emu import CoreShape, DenseTransaction, Tile, beat_ints, weight_beats
+
+from ..model import buffer_image
 from .base import start_clock as _start_clock
 
 __all__ = ["DenseBfm"]

@@ -8,7 +8,9 @@ from collections.abc import Sequence
 import cocotb
 from cocotb.triggers import FallingEdge, RisingEdge, SimTimeoutError, with_timeout
 
-from ..model import CoreShape, DenseTransaction, beat_ints, pack_lanes, unpack_lanes, weight_beats
+from emu import CoreShape, DenseTransaction, beat_ints, weight_beats
+
+from ..model import pack_lanes, unpack_lanes
 from ..trace import DENSE_LIF_INPUTS, DENSE_LIF_PORTS, DENSE_LIF_REGS, CycleTrace
 from .base import CLOCK_NS, _TraceReplay, wmem_path
 from .base import start_clock as _start_clock

@@ -12,9 +12,10 @@ from pathlib import Path
 import numpy as np
 
 import golden
+from emu import CoreShape, untile
 
 from ..bfm import DenseBfm
-from ..model import CoreShape, DenseTxn, predict_counts, untile
+from ..model import DenseTxn, predict_counts
 from ..runner.settings import SimOptions, SimSettings
 from ..scoreboard import Scoreboard
 

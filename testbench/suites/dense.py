@@ -6,9 +6,10 @@ import cocotb
 import numpy as np
 
 import golden
+from emu import MAX_LENGTH
 from golden._contract import FORWARD_VECTORS, STREAM_VECTORS
 
-from ..model import MAX_LENGTH, DenseTxn, random_txn
+from ..model import DenseTxn, random_txn
 from .common import dense_setup, record, run_layer, settings
 
 ONES = np.uint64(0xFFFF_FFFF_FFFF_FFFF)

@@ -9,10 +9,12 @@ import time
 import cocotb
 import numpy as np
 
+from emu import untile
+
 from .. import coverage
 from ..bfm import DenseBfm
 from ..fuzz import expected_counts, load_txn, report_campaign, run_campaign
-from ..model import DenseTxn, untile
+from ..model import DenseTxn
 from .common import record, settings
 
 

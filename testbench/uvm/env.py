@@ -20,10 +20,12 @@ from pyuvm import (
     uvm_subscriber,
 )
 
+from emu import CoreShape, untile
+
 from .. import coverage
 from ..bfm import DenseBfm
 from ..fuzz import FuzzResult, report_campaign, run_campaign
-from ..model import CoreShape, DenseTxn, random_txn, untile
+from ..model import DenseTxn, random_txn
 from ..scoreboard import Mismatch, Scoreboard
 
 __all__ = ["CoverageSubscriber", "DenseAgent", "DenseBaseSeq", "DenseDriver", "DenseEnv",
