@@ -57,6 +57,7 @@ async def sng_streams(dut):
     cases = [(v.p, v.seed) for v in STREAM_VECTORS] + [(0.0, 7), (1.0, 9),
              (0.5 / 65536, 0xFFFF), (1.5 / 65536, 3), (65535.5 / 65536, 11), (65535 / 65536, 1)]
     cases += [(float(rng.random()), int(rng.integers(1, 1 << 16))) for _ in range(8)]
+    published = {(v.p, v.seed): v.word for v in STREAM_VECTORS}
     n_clocks = 40
     with record("sng_streams", transactions=len(cases) * n_clocks):
         for p, seed in cases:
@@ -66,11 +67,9 @@ async def sng_streams(dut):
             for k, (g, e) in enumerate(zip(words, want.tolist())):
                 assert g == e, (f"p={p!r} (x={x}) seed={seed:#06x} word {k}: "
                                 f"got {g:#018x}, want {e:#018x}")
-    # The contract's golden words.
-    for v in STREAM_VECTORS:
-        x = int(golden.thresholds(np.array([v.p]))[0])
-        _, words = await bfm.lfsr64_windows(v.seed, 1, x)
-        assert words[0] == v.word, f"{v}: got {words[0]:#018x}"
+            # The contract's golden words, as published (not only as the backend computes).
+            word = published.get((p, seed))
+            assert word is None or words[0] == word, f"golden word {word:#018x}: {words[0]:#018x}"
 
 
 @cocotb.test()
