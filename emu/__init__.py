@@ -11,19 +11,33 @@ from ._neuron import (
 )
 from ._perf import emulate_layer
 from ._sim import (
-    DenseTransaction,
     ResultSink,
     Simulator,
     StreamSource,
     run_dense,
-    tile_layer,
+    run_layer,
     transaction_beats,
+)
+from ._txn import (
+    MAX_LENGTH,
+    CoreShape,
+    DenseTransaction,
+    PaddedWeights,
+    Tile,
+    beat_bits,
+    beat_ints,
+    core_seed,
+    tiles,
+    untile,
     weight_beats,
 )
 from ._vcd import VcdProbe
 
 __all__ = [
+    "MAX_LENGTH",
+    "CoreShape",
     "DenseTransaction",
+    "PaddedWeights",
     "ResultSink",
     "ScDense",
     "ScDenseLif",
@@ -35,13 +49,19 @@ __all__ = [
     "Simulator",
     "SpikeSink",
     "StreamSource",
+    "Tile",
     "VcdProbe",
+    "beat_bits",
+    "beat_ints",
+    "core_seed",
     "dense_lif_sources",
     "emulate_layer",
     "lfsr_states",
     "run_dense",
     "run_dense_lif",
-    "tile_layer",
+    "run_layer",
+    "tiles",
     "transaction_beats",
+    "untile",
     "weight_beats",
 ]

@@ -10,7 +10,8 @@ import numpy as np
 import golden
 
 from ._blocks import ScDense
-from ._sim import ResultSink, Simulator, StreamSource, tile_layer, transaction_beats
+from ._sim import ResultSink, Simulator, StreamSource, transaction_beats
+from ._txn import CoreShape, tiles, untile
 
 __all__ = ["emulate_layer"]
 
@@ -54,11 +55,11 @@ def emulate_layer(
     if not clock_mhz > 0:
         raise ValueError(f"clock_mhz must be > 0, got {clock_mhz}")
     n_out, n_in, _ = weights.shape
-    tiles = tile_layer(weights, probs, length, seed, N_IN, N_OUT)
+    layer = list(tiles(weights, probs, length, seed, CoreShape(N_IN, N_OUT, W)))
     dut = ScDense(N_IN, N_OUT, W)
     sources = [StreamSource(n, [], in_pattern) for n in ("cfg", "thr", "w")]
-    for _, tx in tiles:
-        for src, beats in zip(sources, transaction_beats(tx, W)):
+    for tile in layer:
+        for src, beats in zip(sources, transaction_beats(tile.transaction, W)):
             src.add(beats)
     sink = ResultSink(out_pattern)
     lat = _Latency()
@@ -73,17 +74,14 @@ def emulate_layer(
     sim.reset()
     start = time.perf_counter()
     try:
-        sim.run_until(lambda: len(sink.values) >= N_OUT * len(tiles),
-                      1000 + 50 * sum(1 + N_IN + -(-length // W) + N_OUT for _ in tiles))
+        sim.run_until(lambda: len(sink.values) >= N_OUT * len(layer),
+                      1000 + 50 * sum(1 + N_IN + -(-length // W) + N_OUT for _ in layer))
     finally:
         if writer is not None:
             writer.close()
     elapsed = time.perf_counter() - start
-    counts = np.zeros(n_out, dtype=np.int64)
-    for k, (o0, _) in enumerate(tiles):
-        vals = np.array(sink.values[k * N_OUT:(k + 1) * N_OUT], dtype=np.int64)
-        m = min(N_OUT, n_out - o0)
-        counts[o0:o0 + m] += vals[:m]
+    counts = untile(((t, sink.values[k * N_OUT:(k + 1) * N_OUT]) for k, t in enumerate(layer)),
+                    n_out)
     want = golden.sc_counts(weights, probs, length=length, seed=seed)
     # Cycles from the first cfg handshake to the last result handshake, both included.
     cycles = sim.cycle - lat.cfg_edges[0]
@@ -92,7 +90,7 @@ def emulate_layer(
     return {
         "layer": {"n_out": n_out, "n_in": n_in, "length": length, "seed": seed},
         "core": {"N_IN": N_IN, "N_OUT": N_OUT, "W": W}, "clock_mhz": clock_mhz,
-        "tiles": len(tiles), "counts": counts.tolist(),
+        "tiles": len(layer), "counts": counts.tolist(),
         "matches_golden": bool(np.array_equal(counts, want)),
         "cycles": cycles, "latency_cycles": latency,
         "bit_products_per_cycle": bit_products / cycles,

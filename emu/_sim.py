@@ -2,109 +2,24 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
 
 import golden
-from golden._contract import LFSR_MASK
 
 from ._blocks import LEN_W, S_CFG, ScDense
+from ._txn import CoreShape, DenseTransaction, Tile, tiles, untile, weight_beats
 
 __all__ = [
-    "DenseTransaction",
     "ResultSink",
     "Simulator",
     "StreamSource",
     "run_dense",
-    "tile_layer",
+    "run_layer",
     "transaction_beats",
-    "weight_beats",
 ]
-
-
-@dataclasses.dataclass(frozen=True)
-class DenseTransaction:
-    """One core transaction: what the cfg, threshold and weight streams carry.
-
-    Attributes
-    ----------
-    weights : numpy.ndarray
-        uint64 ``(N_OUT, N_IN, ceil(length / 64))`` packed weight streams of the core.
-    thresholds : numpy.ndarray
-        int ``(N_IN,)`` in ``[0, 65536]`` (``golden.thresholds``).
-    length : int
-        Stream length in bits, ``0 <= length < 2**25``.
-    seed : int
-        Base seed; the core takes its low 16 bits.
-    """
-
-    weights: np.ndarray
-    thresholds: np.ndarray
-    length: int
-    seed: int
-
-
-def weight_beats(weights: np.ndarray, length: int, W: int) -> np.ndarray:
-    """Split packed weight streams into the core's W-bit beats.
-
-    Parameters
-    ----------
-    weights : numpy.ndarray
-        uint64 ``(N_OUT, N_IN, n_words)``.
-    length : int
-        Stream length; there are ``ceil(length / W)`` beats.
-    W : int
-        Bits per beat, 1 .. 64.
-
-    Returns
-    -------
-    numpy.ndarray
-        uint64 ``(B, N_OUT, N_IN)``: beat ``k`` holds stream bits ``[k*W, k*W + W)``.
-    """
-    n_beats = -(-length // W)
-    words = np.concatenate([weights, np.zeros(weights.shape[:2] + (1,), np.uint64)], axis=2)
-    start = np.arange(n_beats, dtype=np.int64) * W
-    q, r = start // 64, (start % 64).astype(np.uint64)
-    lo = words[:, :, q] >> r
-    hi_shift = (np.uint64(64) - r) % np.uint64(64)
-    hi = np.where(r > 0, words[:, :, q + 1] << hi_shift, np.uint64(0))
-    mask = np.uint64((1 << W) - 1) if W < 64 else np.uint64(2**64 - 1)
-    beats = (lo | hi) & mask
-    return np.ascontiguousarray(np.moveaxis(beats, 2, 0))
-
-
-def tile_layer(
-    weights: np.ndarray, probs: np.ndarray, length: int, seed: int, N_IN: int, N_OUT: int
-) -> list[tuple[int, DenseTransaction]]:
-    """Map a layer of any size onto a core of N_IN x N_OUT (docs/microarchitecture.md, tiling).
-
-    Tile ``(o0, i0)`` gets ``seed + i0`` (so core input k uses the layer's input ``i0 + k``
-    seed), the thresholds of inputs ``i0 ..`` (padding: threshold 0) and the weights of those
-    outputs and inputs (padding: zero words). ``counts[o0 + k]`` is the sum over ``i0`` of the
-    tile's result ``k``.
-
-    Returns
-    -------
-    list of (int, DenseTransaction)
-        ``(o0, transaction)`` in the order the core runs them.
-    """
-    weights, probs, length, seed = golden._validate.check_sc_args(weights, probs, length, seed)
-    n_out, n_in, nw = weights.shape
-    x = golden.thresholds(probs)
-    out = []
-    for o0 in range(0, n_out, N_OUT):
-        for i0 in range(0, max(n_in, 1), N_IN):
-            w = np.zeros((N_OUT, N_IN, nw), dtype=np.uint64)
-            blk = weights[o0:o0 + N_OUT, i0:i0 + N_IN]
-            w[: blk.shape[0], : blk.shape[1]] = blk
-            thr = np.zeros(N_IN, dtype=np.int64)
-            part = x[i0:i0 + N_IN]
-            thr[: part.shape[0]] = part
-            out.append((o0, DenseTransaction(w, thr, length, (seed + i0) % 2**64)))
-    return out
 
 
 class StreamSource:
@@ -219,7 +134,7 @@ class Simulator:
 
 def transaction_beats(tx: DenseTransaction, W: int) -> tuple[list[dict], list[dict], list[dict]]:
     """The cfg, threshold and weight beats of one transaction."""
-    cfg = [{"cfg_seed": int(tx.seed) & 0xFFFF, "cfg_length": int(tx.length)}]
+    cfg = [{"cfg_seed": tx.seed16, "cfg_length": int(tx.length)}]
     thr = [{"thr_data": int(x)} for x in tx.thresholds]
     w = [{"w_data": b} for b in weight_beats(tx.weights, tx.length, W)] if tx.length else []
     return cfg, thr, w
@@ -244,9 +159,7 @@ def _run_fast(dut: ScDense, sim: Simulator, sink: ResultSink,
     period = table.size
     for tx in transactions:
         length = int(tx.length) & ((1 << LEN_W) - 1)
-        seeds = ((int(tx.seed) & LFSR_MASK) + np.arange(dut.N_IN)) & LFSR_MASK
-        seeds[seeds == 0] = 1
-        pos = index[seeds.astype(np.uint16)].astype(np.int64)
+        pos = index[golden.input_seeds(dut.N_IN, tx.seed16)].astype(np.int64)
         thr = np.asarray(tx.thresholds, dtype=np.int64)
         weights = np.asarray(tx.weights, dtype=np.uint64)
         counts = np.zeros(dut.N_OUT, dtype=np.int64)
@@ -312,3 +225,32 @@ def run_dense(
     sim.run_until(lambda: len(sink.values) >= expected, bound)
     vals = np.array(sink.values, dtype=np.int64).reshape(len(transactions), N_OUT)
     return list(vals), sim
+
+
+def run_layer(core: CoreShape, weights: np.ndarray, probs: np.ndarray, length: int, seed: int,
+              **kwargs) -> tuple[np.ndarray, list[Tile], Simulator]:
+    """A layer of any size through an emulated core: :func:`emu.tiles`, :func:`run_dense`,
+    :func:`emu.untile`.
+
+    Parameters
+    ----------
+    core : CoreShape
+        The core (``depth`` is not used).
+    weights, probs, length, seed
+        As for ``golden.sc_counts``.
+    **kwargs
+        Passed to :func:`run_dense` (stall patterns, probes, ``fast``).
+
+    Returns
+    -------
+    counts : numpy.ndarray
+        int64 ``(n_out,)``, the layer's counts.
+    tiles : list of Tile
+        The tiles, in run order.
+    sim : Simulator
+        The simulator (``sim.cycle`` cycles run, reset included).
+    """
+    layer = list(tiles(weights, probs, length, seed, core))
+    results, sim = run_dense(core.n_in, core.n_out, core.w, [t.transaction for t in layer],
+                             **kwargs)
+    return untile(zip(layer, results), np.shape(weights)[0]), layer, sim

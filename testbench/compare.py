@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import numpy as np
 
 import golden
+from golden._contract import EDGE_PROBS, FORWARD_VECTORS, STREAM_VECTORS
 
 __all__ = ["Case", "CompareRow", "compare_backends", "contract_vectors", "edge_cases", "random_cases"]
 
@@ -56,22 +57,19 @@ def contract_vectors() -> list[tuple[str, np.ndarray, np.ndarray]]:
     """The contract's published vectors as ``(label, got, expected)`` from the NumPy floor."""
     ones = np.uint64(MASK64)
     out = []
-    for seed, p, word in ((0xACE1, 0.5, 0x2F38174455D878CA), (0xACE2, 0.25, 0xC009083019C81840),
-                          (0xACE3, 0.75, 0xFFF7FB7E0FFC3CEF)):
-        got = golden.encode_inputs([p], length=64, seed=seed)[0]
-        out.append((f"stream seed={seed:#x} p={p}", got, np.array([word], dtype=np.uint64)))
-    w = np.full((1, 3, 1), ones, dtype=np.uint64)
-    out.append(("forward (1,3,1) L=64", golden.sc_forward(w, [0.5, 0.25, 0.75], length=64),
-                np.array([1.484375])))
-    w = np.full((1, 1, 2), ones, dtype=np.uint64)
-    out.append(("forward (1,1,2) L=100 p=1", golden.sc_forward(w, [1.0], length=100),
-                np.array([1.0])))
+    for v in STREAM_VECTORS:
+        got = golden.encode_inputs([v.p], length=v.length, seed=v.seed)[0]
+        out.append((f"stream seed={v.seed:#x} p={v.p}", got, np.array([v.word], dtype=np.uint64)))
+    for v in FORWARD_VECTORS:
+        w = np.full(v.shape, ones, dtype=np.uint64)
+        got = golden.sc_forward(w, list(v.probs), length=v.length, seed=v.seed)
+        out.append((f"forward {v.shape} L={v.length}", got, np.array(v.forward)))
     return out
 
 
 def edge_cases(rng: np.random.Generator) -> Iterator[Case]:
     """Directed cases: p in {0, 1}, rounding ties, tiny p, lengths around 64, seeds 0 and wrap."""
-    ties = np.array([0.0, 1.0, 0.5, 1 / 131072, 3 / 131072, 2**-17 - 2**-40, 1 - 1 / 131072])
+    ties = np.array(EDGE_PROBS)
     for length in (1, 63, 64, 65, 100, 128, 1000):
         for seed in (0, 1, 0xACE1, 0xFFFF, 0xFFFB, 0x1_0000, MASK64):
             yield Case(f"edge L={length} seed={seed:#x}", _weights(rng, 3, ties.size, length),

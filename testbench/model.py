@@ -1,4 +1,7 @@
-"""Transactions of the sc_dense core, their golden prediction, weight-beat packing and tiling."""
+"""Layer transactions of the sc_dense core, their golden prediction and the harness files.
+
+The core vocabulary (core shape, core transaction, tiles, weight beats) is ``emu``'s
+(emu/_txn.py); ``CoreShape`` is re-exported here for the testbench's settings."""
 
 from __future__ import annotations
 
@@ -8,57 +11,21 @@ from collections.abc import Iterator
 import numpy as np
 
 import golden
-from golden._contract import LFSR_MASK, WORD_BITS, n_words
+from emu._txn import CoreShape, Tile, beat_bits, tiles, weight_beats
+from golden._contract import WORD_BITS, n_words
 from golden._validate import check_sc_args
 
 __all__ = [
-    "MAX_LENGTH",
     "CoreShape",
     "DenseTxn",
-    "PaddedWeights",
-    "Tile",
-    "beat_ints",
     "buffer_image",
     "hex_lines",
     "pack_lanes",
     "predict_counts",
     "random_probs",
     "random_txn",
-    "tiles",
     "unpack_lanes",
-    "weight_beats",
 ]
-
-#: Longest stream the core takes in one transaction (its length field is 25 bits wide).
-MAX_LENGTH = 1 << 24
-
-
-@dataclasses.dataclass(frozen=True)
-class CoreShape:
-    """Parameters of one sc_dense instance.
-
-    Attributes
-    ----------
-    n_in, n_out : int
-        Inputs and outputs of the core (``N_IN``, ``N_OUT``).
-    w : int
-        Stream bits per clock (``W``).
-    depth : int
-        Weight beats the harness buffer holds (``DEPTH``).
-    """
-
-    n_in: int
-    n_out: int
-    w: int
-    depth: int = 256
-
-    def beats(self, length: int) -> int:
-        """Weight beats of a transaction: ``ceil(length / w)``."""
-        return -(-length // self.w)
-
-    def cycles(self, length: int) -> int:
-        """Clock cycles of one transaction with no stalls: ``1 + N_IN + beats + N_OUT``."""
-        return 1 + self.n_in + self.beats(length) + self.n_out
 
 
 @dataclasses.dataclass
@@ -109,6 +76,10 @@ class DenseTxn:
         """``n_out * n_in * length``: the AND-and-count operations the transaction verifies."""
         return self.n_out * self.n_in * self.length
 
+    def tiles(self, core: CoreShape) -> Iterator[Tile]:
+        """The transaction tiled onto ``core`` (:func:`emu.tiles`)."""
+        return tiles(self.weights, self.probs, self.length, self.seed, core)
+
     def describe(self, limit: int = 64) -> str:
         """The whole transaction as text (arrays longer than ``limit`` entries are abbreviated)."""
         with np.printoptions(threshold=limit, linewidth=100, formatter={"int": hex}):
@@ -129,122 +100,8 @@ def predict_counts(txn: DenseTxn, backend: golden.Backend) -> np.ndarray:
     return np.asarray(counts, dtype=np.int64)
 
 
-class PaddedWeights:
-    """A block of a layer's weights, zero-padded to the core's shape, materialised on demand.
-
-    Slicing ``pw[..., a:b]`` returns uint64 ``(core_n_out, core_n_in, b - a)`` for words ``a:b``;
-    ``numpy.asarray(pw)`` the whole block. Long streams are thus never padded all at once.
-    """
-
-    def __init__(self, weights: np.ndarray, o0: int, i0: int, n_out: int, n_in: int) -> None:
-        self._w = weights
-        self._o = slice(o0, min(o0 + n_out, weights.shape[0]))
-        self._i = slice(i0, min(i0 + n_in, weights.shape[1]))
-        self.shape = (n_out, n_in, weights.shape[2])
-
-    def __getitem__(self, key) -> np.ndarray:
-        if not (isinstance(key, tuple) and len(key) == 2 and key[0] is Ellipsis
-                and isinstance(key[1], slice)):
-            raise TypeError("PaddedWeights supports only [..., a:b]")
-        src = self._w[self._o, self._i, key[1]]
-        out = np.zeros(self.shape[:2] + (src.shape[2],), dtype=np.uint64)
-        out[: src.shape[0], : src.shape[1]] = src
-        return out
-
-    def __array__(self, dtype=None, copy=None) -> np.ndarray:
-        out = self[..., :]
-        return out if dtype is None else out.astype(dtype)
-
-
-@dataclasses.dataclass(frozen=True)
-class Tile:
-    """One core transaction of a tiled layer.
-
-    Attributes
-    ----------
-    o0, i0 : int
-        First output and first input of the layer the tile covers.
-    n_out, n_in : int
-        Outputs and inputs of the layer the tile covers (at most the core's).
-    seed16 : int
-        The base seed the core gets: ``(seed + i0) & 0xFFFF``, so that core input ``k`` uses the
-        layer's seed of input ``i0 + k``.
-    thresholds : numpy.ndarray
-        int32 ``(core.n_in,)``; the padding inputs get 0 (an all-zero stream).
-    weights : PaddedWeights
-        ``(core.n_out, core.n_in, n_words(length))`` uint64 on demand; padding is zero.
-    """
-
-    o0: int
-    i0: int
-    n_out: int
-    n_in: int
-    seed16: int
-    thresholds: np.ndarray
-    weights: PaddedWeights
-
-
-def tiles(txn: DenseTxn, core: CoreShape) -> Iterator[Tile]:
-    """Map a layer of any size onto the core: output blocks x input blocks.
-
-    The layer's counts are, per output block, the sum of the tile counts over its input blocks.
-    Padding inputs have threshold 0 (stream all zeros) and zero weights, so they add nothing.
-    """
-    x = txn.thresholds
-    for o0 in range(0, txn.n_out, core.n_out):
-        no = min(core.n_out, txn.n_out - o0)
-        for i0 in range(0, txn.n_in, core.n_in):
-            ni = min(core.n_in, txn.n_in - i0)
-            thr = np.zeros(core.n_in, dtype=np.int32)
-            thr[:ni] = x[i0 : i0 + ni]
-            w = PaddedWeights(txn.weights, o0, i0, core.n_out, core.n_in)
-            yield Tile(o0, i0, no, ni, (txn.seed + i0) & LFSR_MASK, thr, w)
-
-
-def weight_beats(weights: np.ndarray, length: int, w: int, k0: int, k1: int) -> np.ndarray:
-    """Beats ``k0 .. k1 - 1`` of the weight stream, one row of bits per beat.
-
-    Beat ``k`` bit ``e * w + j`` is stream bit ``k * w + j`` of weight ``e = o * n_in + i``
-    (bits at or past ``length`` as stored, i.e. normally zero).
-
-    Parameters
-    ----------
-    weights : numpy.ndarray
-        uint64 ``(n_out, n_in, n_words)``.
-    length : int
-        Stream length in bits.
-    w : int
-        Bits per beat.
-    k0, k1 : int
-        Beat range, ``0 <= k0 <= k1 <= ceil(length / w)``.
-
-    Returns
-    -------
-    numpy.ndarray
-        uint8 ``(k1 - k0, n_out * n_in * w)`` of 0/1.
-    """
-    e = weights.shape[0] * weights.shape[1]
-    nw = weights.shape[2]
-    b0, b1 = k0 * w, k1 * w
-    w0, w1 = b0 // WORD_BITS, min(nw, -(-b1 // WORD_BITS))
-    words = np.ascontiguousarray(weights.reshape(e, nw)[:, w0:w1], dtype="<u8")
-    bits = np.unpackbits(words.view(np.uint8), axis=1, bitorder="little")
-    bits = bits[:, b0 - w0 * WORD_BITS :]
-    need = b1 - b0
-    if bits.shape[1] < need:  # a last beat that runs past the last word
-        bits = np.pad(bits, ((0, 0), (0, need - bits.shape[1])))
-    bits = bits[:, :need].reshape(e, k1 - k0, w)
-    return np.ascontiguousarray(bits.transpose(1, 0, 2).reshape(k1 - k0, e * w))
-
-
-def beat_ints(beat_bits: np.ndarray) -> list[int]:
-    """Rows of :func:`weight_beats` as Python ints (bit ``n`` of the int is column ``n``)."""
-    packed = np.packbits(beat_bits, axis=1, bitorder="little")
-    return [int.from_bytes(row.tobytes(), "little") for row in packed]
-
-
 def hex_lines(beat_bits: np.ndarray) -> str:
-    """Rows of :func:`weight_beats` as ``$readmemh`` text: one big-endian hex word per line."""
+    """Rows of :func:`emu.beat_bits` as ``$readmemh`` text: one big-endian hex word per line."""
     n_bits = beat_bits.shape[1]
     digits = -(-n_bits // 4)
     packed = np.packbits(beat_bits, axis=1, bitorder="little")[:, ::-1]
@@ -267,7 +124,7 @@ def buffer_image(weights: np.ndarray, length: int, w: int, k0: int, k1: int) -> 
         # Entries are aligned slices of the little-endian words: no bit shuffling needed.
         raw = np.ascontiguousarray(weights.reshape(e, nw), dtype="<u8").view(f"<u{w // 8}")
         return np.ascontiguousarray(raw[:, k0:k1].T).astype(f">u{w // 8}").tobytes()
-    bits = weight_beats(weights, length, w, k0, k1).reshape(-1, w)
+    bits = beat_bits(weight_beats(weights, length, w, k0, k1), w).reshape(-1, w)
     if w % 8 == 0:
         return np.packbits(bits, axis=1, bitorder="little")[:, ::-1].tobytes()
     return hex_lines(bits).encode()

@@ -5,9 +5,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
-#: Probabilities that sit on the contract's edges: 0, 1, rounding ties, below one LSB.
-EDGE_PROBS = (0.0, 1.0, 0.5, 1 / 131072, 3 / 131072, 5 / 131072, 2**-17 - 2**-50, 2**-20,
-              1 - 1 / 131072, 1 - 3 / 131072)
+from golden._contract import EDGE_PROBS
 
 probs_elements = st.one_of(
     st.sampled_from(EDGE_PROBS),

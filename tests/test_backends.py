@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 import golden
 from tests.strategies import lengths, probs_elements, sc_cases, seeds
+from tests.support import check_contract_vectors
 
 FLOOR = golden.NumpyBackend()
 
@@ -33,10 +34,7 @@ def test_sc_counts_bit_identical(backend, case) -> None:
 
 
 def test_contract_vectors(backend) -> None:
-    ones = np.full((1, 3, 1), np.uint64(2**64 - 1))
-    assert backend.sc_forward(ones, [0.5, 0.25, 0.75], length=64).tolist() == [1.484375]
-    ones = np.full((1, 1, 2), np.uint64(2**64 - 1))
-    assert backend.sc_forward(ones, [1.0], length=100).tolist() == [1.0]
+    check_contract_vectors(backend)
 
 
 def test_layouts_and_zero_sizes(backend) -> None:

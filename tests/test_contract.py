@@ -8,29 +8,32 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import golden
+from golden._contract import FORWARD_VECTORS, STREAM_VECTORS, ForwardVector, StreamVector
 from tests.naive import naive_step, naive_threshold
+from tests.support import check_contract_vectors
 
 ONES = np.uint64(2**64 - 1)
 
 
-@pytest.mark.parametrize(
-    ("seed", "p", "word"),
-    [(0xACE1, 0.5, 0x2F38174455D878CA), (0xACE2, 0.25, 0xC009083019C81840),
-     (0xACE3, 0.75, 0xFFF7FB7E0FFC3CEF)],
-)
-def test_stream_golden_vectors(seed: int, p: float, word: int) -> None:
-    packed = golden.encode_inputs([p], length=64, seed=seed)
+@pytest.mark.parametrize("v", STREAM_VECTORS, ids=lambda v: f"seed={v.seed:#x}")
+def test_stream_golden_vectors(v: StreamVector) -> None:
+    packed = golden.encode_inputs([v.p], length=v.length, seed=v.seed)
     assert packed.dtype == np.uint64 and packed.shape == (1, 1)
-    assert int(packed[0, 0]) == word
+    assert int(packed[0, 0]) == v.word
 
 
-def test_forward_golden_vectors() -> None:
-    w = np.full((1, 3, 1), ONES)
-    out = golden.sc_forward(w, [0.5, 0.25, 0.75], length=64)
-    assert out.dtype == np.float64 and out.tolist() == [1.484375]
-    w = np.full((1, 1, 2), ONES)
-    assert golden.sc_forward(w, [1.0], length=100).tolist() == [1.0]
-    assert golden.sc_counts(w, [1.0], length=100).tolist() == [100]
+@pytest.mark.parametrize("v", FORWARD_VECTORS, ids=lambda v: f"shape={v.shape}")
+def test_forward_golden_vectors(v: ForwardVector) -> None:
+    w = np.full(v.shape, ONES)
+    out = golden.sc_forward(w, list(v.probs), length=v.length, seed=v.seed)
+    assert out.dtype == np.float64 and out.tolist() == list(v.forward)
+    assert golden.sc_counts(w, list(v.probs), length=v.length, seed=v.seed).tolist() == list(
+        v.counts)
+
+
+def test_golden_module_is_a_contract_level() -> None:
+    """The catalogue's checker (re-bound per backend in test_backends.py) on the module API."""
+    check_contract_vectors(golden)
 
 
 def test_input_seeds_are_consecutive_like_separate_encodes() -> None:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +15,7 @@ import golden
 from golden import LifParams, LifState
 from golden._dense_lif import dense_lif_run, dense_lif_step
 from tests.strategies import probs_elements, seeds
+from tests.support import lint, mutant
 
 ROOT = Path(__file__).resolve().parent.parent
 Q_MIN, Q_MAX = -32768, 32767
@@ -332,15 +331,6 @@ def test_emulator_reset_puts_membranes_at_rest() -> None:
 
 
 # ------------------------------------------------------------------------------------------ RTL
-def _verilator():
-    from testbench import runner as sim
-
-    env = sim.simulator_env("verilator")
-    exe = shutil.which("verilator", path=env["PATH"])
-    assert exe is not None, "verilator is not installed (run testbench/setup_sims.sh)"
-    return exe, env
-
-
 @pytest.mark.sim
 @pytest.mark.parametrize("params", [[], ["-GN_IN=1", "-GN_OUT=1", "-GW=1"],
                                     ["-GN_IN=3", "-GN_OUT=4", "-GW=8"],
@@ -348,10 +338,7 @@ def _verilator():
 def test_rtl_lint_clean(params) -> None:
     """``verilator --lint-only -Wall`` on sc_dense_lif prints nothing (N_IN = 100 clamps counts
     to 31 bits)."""
-    exe, env = _verilator()
-    proc = subprocess.run([exe, "--lint-only", "-Wall", "rtl_models/sc.vlt", "-F",
-                           "rtl_models/sc.f", "--top-module", "sc_dense_lif", *params],
-                          env=env, cwd=ROOT, capture_output=True, text=True, check=False)
+    proc = lint("sc_dense_lif", params)
     assert proc.returncode == 0 and not proc.stderr.strip(), proc.stderr
 
 
@@ -374,12 +361,7 @@ def test_rtl_mutation_is_caught(name: str, tmp_path: Path) -> None:
     """The dense_lif suite fails on mutated sc_dense_lif copies, with a first mismatch."""
     from testbench import runner as sim
 
-    file, old, new = MUTATIONS[name]
-    rtl = tmp_path / "rtl"
-    shutil.copytree(sim.RTL_DIR, rtl)
-    text = (rtl / file).read_text()
-    assert text.count(old) == 1, f"mutation anchor {old!r} not found once in {file}"
-    (rtl / file).write_text(text.replace(old, new))
+    rtl = mutant(tmp_path, *MUTATIONS[name])
     res = sim.run_suite("dense_lif", "icarus", out_dir=tmp_path / "out", seed=1, rtl_dir=rtl)
     assert res.error is None and res.failed >= 1, (res.error, res.failed, res.log)
     assert any("first mismatch" in f.message for f in res.failures), res.failures

@@ -18,13 +18,7 @@ from tests.strategies import probs_elements, seeds
 
 
 def _layer_counts(N_IN, N_OUT, W, weights, probs, length, seed, **kw):
-    tiles = emu.tile_layer(weights, probs, length, seed, N_IN, N_OUT)
-    results, sim = emu.run_dense(N_IN, N_OUT, W, [tx for _, tx in tiles], **kw)
-    counts = np.zeros(weights.shape[0], dtype=np.int64)
-    for (o0, _), r in zip(tiles, results):
-        m = min(N_OUT, weights.shape[0] - o0)
-        counts[o0:o0 + m] += r[:m]
-    return counts, tiles, sim
+    return emu.run_layer(emu.CoreShape(N_IN, N_OUT, W), weights, probs, length, seed, **kw)
 
 
 @pytest.mark.parametrize("W", [1, 3, 8, 64])
@@ -74,6 +68,21 @@ def test_weight_beats_carry_stream_bits(W: int, length: int) -> None:
             want = bits[:, t] if t < bits.shape[1] else np.zeros(6, np.uint8)
             got = (beats[k].reshape(6) >> np.uint64(j)) & np.uint64(1)
             assert got.tolist() == want.tolist()
+
+
+@given(st.integers(1, 64), st.integers(1, 300), st.data())
+def test_weight_beat_ranges_and_bus_values(W: int, length: int, data) -> None:
+    """A beat range is the slice of all beats; the bus value puts lane e at bits [e*W +: W]."""
+    rng = np.random.default_rng(W * 1000 + length)
+    words = rng.integers(0, 2**64 - 1, size=(2, 3, golden.n_words(length)), dtype=np.uint64,
+                         endpoint=True)
+    every = emu.weight_beats(words, length, W)
+    k0 = data.draw(st.integers(0, every.shape[0]))
+    k1 = data.draw(st.integers(k0, every.shape[0]))
+    part = emu.weight_beats(words, length, W, k0, k1)
+    assert np.array_equal(part, every[k0:k1])
+    for beat, bus in zip(part, emu.beat_ints(part, W)):
+        assert [(bus >> (e * W)) & ((1 << W) - 1) for e in range(6)] == beat.reshape(6).tolist()
 
 
 cores = st.tuples(st.integers(1, 5), st.integers(1, 4), st.sampled_from([1, 3, 8, 64]))

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 import golden
 from golden import LifParams, LifState
+from tests.support import SIM_OUT, mutant
 
 Q_MIN, Q_MAX = -32768, 32767
 q88 = st.integers(Q_MIN, Q_MAX)
@@ -339,11 +340,10 @@ def test_emu_dense_to_spikes_chain() -> None:
     lif.rst = 0
     got_spikes, got_trace = [], []
     for t in range(T):
-        tx = [tx for _, tx in emu.tile_layer(weights, probs[t], length, golden.DEFAULT_SEED,
-                                              n_in, n_out)]
-        res, _ = emu.run_dense(n_in, n_out, 64, tx)
-        assert res[0].tolist() == counts[t].tolist()
-        d2c.in_valid, d2c.count = 1, res[0]
+        res, _, _ = emu.run_layer(emu.CoreShape(n_in, n_out, 64), weights, probs[t], length,
+                                  golden.DEFAULT_SEED)
+        assert res.tolist() == counts[t].tolist()
+        d2c.in_valid, d2c.count = 1, res
         d2c.tick()
         lif.in_valid, lif.current = d2c.out_valid, d2c.current
         lif.tick()
@@ -363,21 +363,13 @@ def _neuron_suite():
     return sim
 
 
-def _sim_out():
-    import os
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parent.parent
-    return Path(os.environ.get("SCTB_SIM_OUT", root / "sctb-out" / "pytest-sim"))
-
-
 @pytest.mark.sim
 @pytest.mark.parametrize("sim_name", ["icarus", "verilator"])
 def test_rtl_neuron_suite(sim_name: str) -> None:
     """sc_dot_to_current and sc_lif equal the golden neuron on both simulators (an unavailable
     simulator is a failure, as in tests/test_sim_rtl.py)."""
     sim = _neuron_suite()
-    res = sim.run_suite("neuron", sim_name, out_dir=_sim_out(), seed=1)
+    res = sim.run_suite("neuron", sim_name, out_dir=SIM_OUT, seed=1)
     assert res.ok, (res.error, res.failures, res.log)
     assert res.tests >= 5 and res.passed == res.tests
 
@@ -390,15 +382,7 @@ def test_rtl_neuron_suite(sim_name: str) -> None:
     ("sc_lif.v", "hold ? rk - 16'd1 : (fire ? refractory : 16'd0)", "16'd0"),  # no refractory
 ])
 def test_rtl_neuron_mutation_is_caught(mutation, tmp_path) -> None:
-    import shutil
-    from pathlib import Path
-
     sim = _neuron_suite()
-    name, old, new = mutation
-    rtl = tmp_path / "rtl"
-    shutil.copytree(Path(__file__).resolve().parent.parent / "rtl_models", rtl)
-    text = (rtl / name).read_text()
-    assert text.count(old) == 1, f"{name} no longer contains {old!r}"
-    (rtl / name).write_text(text.replace(old, new))
+    rtl = mutant(tmp_path, *mutation)
     res = sim.run_suite("neuron", "icarus", out_dir=tmp_path / "out", seed=1, rtl_dir=rtl)
     assert res.error is None and res.failed >= 1, (res.error, res.failed)

@@ -14,9 +14,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import golden
+from golden._contract import EDGE_PROBS
 from golden.backends.sc_rust import KERNEL_PATHS, RustBackend
 from tests.naive import naive_counts
 from tests.strategies import lengths, probs_elements, sc_cases, seeds
+from tests.support import check_contract_vectors
 
 pytestmark = pytest.mark.rust
 
@@ -32,7 +34,7 @@ from golden import _native  # noqa: E402  (only once we know it is built)
 
 SUPPORTED = tuple(_native.kernel_paths())
 ENV = _native.KERNEL_PATH_ENV
-EDGE_P = (0.0, 1.0, 1 / 131072, 3 / 131072)
+EDGE_P = EDGE_PROBS[:4]  # 0, 1 and the two rounding ties
 
 
 @pytest.fixture(autouse=True)
@@ -133,12 +135,7 @@ def test_edge_probabilities_and_seeds_across_the_wrap(length: int, seed: int) ->
 
 def test_golden_vectors() -> None:
     rust = RustBackend()
-    x = rust.encode_inputs([0.5, 0.25, 0.75], length=64, seed=0xACE1)
-    assert x[:, 0].tolist() == [0x2F38174455D878CA, 0xC009083019C81840, 0xFFF7FB7E0FFC3CEF]
-    ones = np.full((1, 3, 1), 2**64 - 1, dtype=np.uint64)
-    assert rust.sc_forward(ones, [0.5, 0.25, 0.75], length=64).tolist() == [1.484375]
-    ones = np.full((1, 1, 2), 2**64 - 1, dtype=np.uint64)
-    assert rust.sc_forward(ones, [1.0], length=100).tolist() == [1.0]
+    check_contract_vectors(rust)
     full = rust.encode_inputs([3 / 65536, 0.5, 1.0], length=65535, seed=1)
     assert [int(np.bitwise_count(r).sum()) for r in full] == [2, 32767, 65535]
 

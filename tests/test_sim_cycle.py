@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-from testbench import runner as sim
 from testbench.runner import SIMULATORS, SUITES, run_suite
+from tests.support import SIM_OUT as OUT
+from tests.support import explain
 
 pytestmark = pytest.mark.sim
 
-ROOT = Path(__file__).resolve().parent.parent
-#: Builds are cached here between runs (git-ignored); SCTB_SIM_OUT moves them.
-OUT = Path(os.environ.get("SCTB_SIM_OUT", ROOT / "sctb-out" / "pytest-sim"))
 
 CYCLE_SUITES = [name for name in SUITES if name.startswith("cycle")]
 #: Tests testbench/suites/cycle.py defines.
@@ -30,15 +27,6 @@ PLANTED = {
 }
 
 
-def _explain(res: sim.SuiteResult) -> str:
-    lines = [(f"{res.suite} on {res.sim}: tests={res.tests} passed={res.passed} "
-              f"failed={res.failed} skipped={res.skipped} error={res.error}")]
-    for f in res.failures:
-        lines += [f"--- {f.test}", f.message[:3000], f"replay: {f.replay}"]
-    lines.append(f"log: {res.log}")
-    return "\n".join(lines)
-
-
 def test_cycle_suites_cover_the_widths() -> None:
     """The cycle suites cover W = 1, 8, 13 and 64 with small cores."""
     assert {SUITES[s].core.w for s in CYCLE_SUITES} >= {1, 8, 13, 64}
@@ -50,8 +38,8 @@ def test_cycle_exact(suite: str, sim_name: str) -> None:
     """Ports and registers of the RTL equal the emulator's on every cycle (a build error, an
     unavailable simulator or a skipped test is a failure)."""
     res = run_suite(suite, sim_name, out_dir=OUT, seed=1)
-    assert res.ok, _explain(res)
-    assert res.passed == res.tests == len(CYCLE_TESTS), _explain(res)
+    assert res.ok, explain(res)
+    assert res.passed == res.tests == len(CYCLE_TESTS), explain(res)
     names = {name.split("[", 1)[0] for name in res.per_test}
     assert names == CYCLE_TESTS, names
     cycles = sum(int(e["cycles"]) for e in res.per_test.values())
@@ -65,26 +53,26 @@ def test_cycle_exact(suite: str, sim_name: str) -> None:
 def test_planted_emulator_bug_is_caught(bug: str, tmp_path: Path) -> None:
     """A broken emulator line makes the cycle comparison fail, naming cycle, signal and values."""
     res = run_suite("cycle_w8", "icarus", out_dir=OUT, seed=1, options={"emu_bug": bug})
-    assert not res.ok and res.failed > 0 and res.error is None, _explain(res)
+    assert not res.ok and res.failed > 0 and res.error is None, explain(res)
     msgs = [f.message for f in res.failures]
     assert any("first mismatch at cycle" in m and PLANTED[bug] in m and "RTL=" in m
-               and "emulator=" in m for m in msgs), _explain(res)
+               and "emulator=" in m for m in msgs), explain(res)
 
 
 def test_planted_emulator_bug_is_caught_on_verilator() -> None:
     """The comparator bug (``<=``) also fails on Verilator, through the boundary test."""
     res = run_suite("cycle", "verilator", out_dir=OUT, seed=1,
                     options={"emu_bug": "comparator"})
-    assert not res.ok and res.error is None, _explain(res)
-    assert "comparator_boundary" in [f.test for f in res.failures], _explain(res)
-    assert all("first mismatch at cycle" in f.message for f in res.failures), _explain(res)
+    assert not res.ok and res.error is None, explain(res)
+    assert "comparator_boundary" in [f.test for f in res.failures], explain(res)
+    assert all("first mismatch at cycle" in f.message for f in res.failures), explain(res)
 
 
 def test_unknown_planted_bug_is_an_error() -> None:
     res = run_suite("cycle_w8", "icarus", out_dir=OUT, seed=1,
                     options={"emu_bug": "no_such_bug"})
-    assert not res.ok, _explain(res)
-    assert any("emu_bug must be one of" in f.message for f in res.failures), _explain(res)
+    assert not res.ok, explain(res)
+    assert any("emu_bug must be one of" in f.message for f in res.failures), explain(res)
 
 
 def test_emu_speed_measures_the_same_workload(tmp_path: Path) -> None:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,12 +13,11 @@ import pytest
 
 from testbench import runner as sim
 from testbench.runner import SIMULATORS, SUITES, run_suite
+from tests.support import ROOT, explain, lint, mutant
+from tests.support import SIM_OUT as OUT
 
 pytestmark = pytest.mark.sim
 
-ROOT = Path(__file__).resolve().parent.parent
-#: Builds are cached here between runs (git-ignored); SCTB_SIM_OUT moves them.
-OUT = Path(os.environ.get("SCTB_SIM_OUT", ROOT / "sctb-out" / "pytest-sim"))
 
 #: Tests each suite's module defines; a suite that runs fewer has lost tests. (The cycle, uvm and
 #: fuzz suites have their own test files: tests/test_sim_cycle.py, tests/test_sim_uvm.py.)
@@ -28,22 +25,13 @@ MIN_TESTS = {"blocks": 4, "dense": 14, "dense_w8": 14, "dense_w1": 14, "neuron":
              "dense_lif": 7, "cycle_dense_lif": 2}
 
 
-def _explain(res: sim.SuiteResult) -> str:
-    lines = [(f"{res.suite} on {res.sim}: tests={res.tests} passed={res.passed} "
-              f"failed={res.failed} skipped={res.skipped} error={res.error}")]
-    for f in res.failures:
-        lines += [f"--- {f.test}", f.message[:3000], f"replay: {f.replay}"]
-    lines.append(f"log: {res.log}")
-    return "\n".join(lines)
-
-
 @pytest.mark.parametrize("sim_name", SIMULATORS)
 @pytest.mark.parametrize("suite", [s for s in SUITES if s in MIN_TESTS])
 def test_suite_passes(suite: str, sim_name: str) -> None:
     """Every suite passes on both simulators; an unavailable simulator or a build error fails."""
     res = run_suite(suite, sim_name, out_dir=OUT, seed=1)
-    assert res.ok, _explain(res)
-    assert res.tests >= MIN_TESTS[suite], _explain(res)
+    assert res.ok, explain(res)
+    assert res.tests >= MIN_TESTS[suite], explain(res)
     assert res.passed == res.tests
     if suite.startswith("dense"):
         assert res.transactions > 0 and res.bit_products > 0
@@ -54,15 +42,7 @@ def test_other_write_mode(sim_name: str, trust: str) -> None:
     """Driving on the falling edge, both cocotb write modes give the same (passing) results."""
     res = run_suite("dense_w8", sim_name, out_dir=OUT, seed=2,
                     extra_env={"COCOTB_TRUST_INERTIAL_WRITES": trust})
-    assert res.ok, _explain(res)
-
-
-def _lint(args: list[str]) -> subprocess.CompletedProcess:
-    env = sim.simulator_env("verilator")
-    exe = shutil.which("verilator", path=env["PATH"])
-    assert exe is not None, "verilator is not installed (run testbench/setup_sims.sh)"
-    return subprocess.run([exe, "--lint-only", "-Wall", *args], env=env, cwd=ROOT,
-                          capture_output=True, text=True, check=False)
+    assert res.ok, explain(res)
 
 
 @pytest.mark.parametrize(
@@ -80,7 +60,7 @@ def _lint(args: list[str]) -> subprocess.CompletedProcess:
 )
 def test_rtl_lint_clean(top: str, params: list[str]) -> None:
     """``verilator --lint-only -Wall`` on sc.f prints nothing (waivers: rtl_models/sc.vlt)."""
-    proc = _lint(["rtl_models/sc.vlt", "-F", "rtl_models/sc.f", "--top-module", top, *params])
+    proc = lint(top, params)
     assert proc.returncode == 0 and not proc.stderr.strip(), proc.stderr
 
 
@@ -103,22 +83,13 @@ MUTATIONS = {
 }
 
 
-def _mutant(tmp_path: Path, file: str, old: str, new: str) -> Path:
-    rtl = tmp_path / "rtl"
-    shutil.copytree(sim.RTL_DIR, rtl)
-    text = (rtl / file).read_text()
-    assert text.count(old) == 1, f"mutation anchor {old!r} not found once in {file}"
-    (rtl / file).write_text(text.replace(old, new))
-    return rtl
-
-
 @pytest.mark.parametrize("name", list(MUTATIONS))
 def test_mutation_is_caught(name: str, tmp_path: Path) -> None:
     """The dense_w8 suite fails on a mutated RTL copy and prints the first mismatch and a replay."""
-    rtl = _mutant(tmp_path, *MUTATIONS[name])
+    rtl = mutant(tmp_path, *MUTATIONS[name])
     res = run_suite("dense_w8", "icarus", out_dir=tmp_path / "out", seed=1, rtl_dir=rtl)
-    assert not res.ok and res.failed > 0 and res.error is None, _explain(res)
-    assert any("first mismatch" in f.message for f in res.failures), _explain(res)
+    assert not res.ok and res.failed > 0 and res.error is None, explain(res)
+    assert any("first mismatch" in f.message for f in res.failures), explain(res)
     for f in res.failures:
         assert "--rtl-dir" in f.replay and "sctb sim dense_w8" in f.replay
         assert "--out" in f.replay and "--seed 1" in f.replay
@@ -130,24 +101,24 @@ def test_mutation_is_caught_on_verilator(tmp_path: Path) -> None:
     ``<=`` differs from ``<`` only when a state equals the threshold: the throughput test's
     4 x 16 streams of 16384 bits meet that for nearly every input.
     """
-    rtl = _mutant(tmp_path, *MUTATIONS["comparator"])
+    rtl = mutant(tmp_path, *MUTATIONS["comparator"])
     res = run_suite("dense", "verilator", out_dir=tmp_path / "out", seed=1, rtl_dir=rtl,
                     test="throughput")
-    assert not res.ok and res.failed == 1 and res.tests == 1, _explain(res)
+    assert not res.ok and res.failed == 1 and res.tests == 1, explain(res)
     assert "first mismatch" in res.failures[0].message
 
 
 def test_mutation_breaks_lfsr_block(tmp_path: Path) -> None:
     """The tap mutation fails the LFSR full-period block test."""
-    rtl = _mutant(tmp_path, *MUTATIONS["lfsr_tap"])
+    rtl = mutant(tmp_path, *MUTATIONS["lfsr_tap"])
     res = run_suite("blocks", "icarus", out_dir=tmp_path / "out", seed=1, rtl_dir=rtl,
                     test="lfsr_full_period_w1")
-    assert not res.ok and res.failed == 1, _explain(res)
+    assert not res.ok and res.failed == 1, explain(res)
 
 
 # ---- the runner never turns a broken flow into a pass ------------------------------------------
 def test_build_error_is_a_failure(tmp_path: Path) -> None:
-    rtl = _mutant(tmp_path, "sc_sng.v", "assign bits[j] =", "assign bits[j] = = ")
+    rtl = mutant(tmp_path, "sc_sng.v", "assign bits[j] =", "assign bits[j] = = ")
     res = run_suite("dense_w8", "icarus", out_dir=tmp_path / "out", rtl_dir=rtl)
     # The pre-flight elaboration meets the syntax error first: still a failure, with the
     # compiler's first error in the message (never a skip, never "not applicable").
@@ -161,13 +132,13 @@ def test_unimportable_test_module_is_a_failure(tmp_path: Path, monkeypatch) -> N
                                      test_module="testbench.suites.no_such_module")
     monkeypatch.setitem(SUITES, "broken", broken)
     res = run_suite("broken", "icarus", out_dir=tmp_path / "out")
-    assert not res.ok and res.failed >= 1, _explain(res)
-    assert "ModuleNotFoundError" in (res.error or ""), _explain(res)
+    assert not res.ok and res.failed >= 1, explain(res)
+    assert "ModuleNotFoundError" in (res.error or ""), explain(res)
 
 
 def test_zero_tests_is_a_failure(tmp_path: Path) -> None:
     res = run_suite("dense_w8", "icarus", out_dir=tmp_path / "out", test="no_test_has_this_name")
-    assert not res.ok and res.failed >= 1 and res.tests == 0, _explain(res)
+    assert not res.ok and res.failed >= 1 and res.tests == 0, explain(res)
 
 
 def test_unknown_suite_lists_valid_names() -> None:
@@ -177,10 +148,10 @@ def test_unknown_suite_lists_valid_names() -> None:
 
 def test_replay_command_reproduces_the_failure(tmp_path: Path) -> None:
     """The printed replay command reruns the failing test (with waves) and exits 1."""
-    rtl = _mutant(tmp_path, *MUTATIONS["seed_offset"])
+    rtl = mutant(tmp_path, *MUTATIONS["seed_offset"])
     res = run_suite("dense_w8", "icarus", out_dir=tmp_path / "out", rtl_dir=rtl,
                     test="golden_vectors")
-    assert not res.ok and len(res.failures) == 1, _explain(res)
+    assert not res.ok and len(res.failures) == 1, explain(res)
     replay = res.failures[0].replay.split()
     assert replay[:2] == ["sctb", "sim"] and "--out" in replay and "--seed" in replay, replay
     cmd = [sys.executable, "-m", "testbench", *replay[1:], "--out", str(tmp_path / "replay")]
@@ -196,7 +167,7 @@ def test_matrix_and_merged_junit(tmp_path: Path) -> None:
     results = sim.run_matrix(["dense_w1", "dense_w8"], ["icarus"], out_dir=tmp_path / "out",
                              jobs=2, on_done=done.append)
     assert [r.suite for r in results] == ["dense_w1", "dense_w8"] and len(done) == 2
-    assert all(r.ok for r in results), [_explain(r) for r in results]
+    assert all(r.ok for r in results), [explain(r) for r in results]
     merged = sim.merge_junit(results, tmp_path / "merged.xml")
     root = ElementTree.parse(merged).getroot()
     assert sum(1 for _ in root.iter("testcase")) == sum(r.tests for r in results)

@@ -14,18 +14,12 @@ import pytest
 from testbench import coverage
 from testbench.fuzz import load_txn
 from testbench.runner import SIMULATORS, run_suite
+from tests.support import ROOT, explain
+from tests.support import SIM_OUT as OUT
 from tests.test_fuzz import assert_shrunk_to_minimal
 
 pytestmark = pytest.mark.sim
 
-ROOT = Path(__file__).resolve().parent.parent
-OUT = Path(os.environ.get("SCTB_SIM_OUT", ROOT / "sctb-out" / "pytest-sim"))
-
-
-def _explain(res) -> str:
-    lines = [f"{res.suite} on {res.sim}: tests={res.tests} failed={res.failed} error={res.error}"]
-    lines += [f"--- {f.test}\n{f.message[:3000]}" for f in res.failures]
-    return "\n".join(lines + [f"log: {res.log}"])
 
 
 @pytest.mark.parametrize("sim_name", SIMULATORS)
@@ -33,7 +27,7 @@ def test_uvm_suite_passes_and_closes_coverage(sim_name: str) -> None:
     """The three @pyuvm.test() variants pass (the hypothesis one ran its 30 examples as items
     through the sequencer, driver and scoreboard); every required coverage bin is hit."""
     res = run_suite("uvm", sim_name, out_dir=OUT, seed=1)
-    assert res.ok and res.tests == 3, _explain(res)
+    assert res.ok and res.tests == 3, explain(res)
     assert set(res.per_test) == {"DirectedTest", "RandomTest", "HypothesisTest"}
     assert res.per_test["DirectedTest"]["transactions"] == 9
     assert res.per_test["RandomTest"]["transactions"] == 16
@@ -50,14 +44,14 @@ def test_uvm_scoreboard_catches_a_wrong_model(tmp_path: Path) -> None:
     hypothesis one shrinks it to the minimal item, saved, with the replay commands."""
     res = run_suite("uvm", "icarus", out_dir=tmp_path, seed=1,
                     extra_env={"SCTB_PLANTED_BUG": "last_bit"}, options={"fuzz_examples": 60})
-    assert not res.ok and res.failed == 3 and res.error is None, _explain(res)
-    assert all("first mismatch" in f.message for f in res.failures), _explain(res)
+    assert not res.ok and res.failed == 3 and res.error is None, explain(res)
+    assert all("first mismatch" in f.message for f in res.failures), explain(res)
     (hyp,) = [f for f in res.failures if f.test.endswith("HypothesisTest")]
-    assert "hypothesis found a failing transaction" in hyp.message, _explain(res)
+    assert "hypothesis found a failing transaction" in hyp.message, explain(res)
     info = json.loads((res.log.parent / "fuzz-result.json").read_text())
     assert info["failed"] and info["examples"] > 60, info  # shrinking ran more examples
     assert_shrunk_to_minimal(*load_txn(info["minimal"]))
-    assert f"replay: {info['replay']['icarus']}" in hyp.message, _explain(res)
+    assert f"replay: {info['replay']['icarus']}" in hyp.message, explain(res)
     assert info["replay"]["icarus"].startswith("sctb fuzz --replay ")
     assert info["replay"]["emu"].endswith("--target emu")
 
@@ -66,7 +60,7 @@ def test_uvm_scoreboard_catches_a_wrong_model(tmp_path: Path) -> None:
 def test_hypothesis_suite_passes(sim_name: str) -> None:
     """@given in the simulator: 40 examples (DUT reset each) pass on the real RTL."""
     res = run_suite("fuzz", sim_name, out_dir=OUT, seed=1)
-    assert res.ok and res.tests == 1, _explain(res)
+    assert res.ok and res.tests == 1, explain(res)
     info = json.loads((res.log.parent / "fuzz-result.json").read_text())
     assert info["examples"] == 40 and not info["failed"]
 
@@ -78,7 +72,7 @@ def test_planted_bug_is_found_shrunk_saved_and_replayed(tmp_path: Path) -> None:
     emulator (and pass without the bug)."""
     res = run_suite("fuzz", "icarus", out_dir=tmp_path, seed=1,
                     extra_env={"SCTB_PLANTED_BUG": "last_bit"}, options={"fuzz_examples": 1500})
-    assert not res.ok and res.failed == 1 and res.error is None, _explain(res)
+    assert not res.ok and res.failed == 1 and res.error is None, explain(res)
     info = json.loads((res.log.parent / "fuzz-result.json").read_text())
     assert info["failed"]
     assert_shrunk_to_minimal(*load_txn(info["minimal"]))

@@ -4,7 +4,7 @@ from .base import CLOCK_NS, pack_lanes, start_clock, unpack_lanes, wmem_path
 from .blocks import BlocksBfm
 from .cycle import CycleBfm
 from .dense import DenseBfm
-from .dense_lif import DenseLifBfm, DenseLifCycleBfm, DenseLifStep
+from .dense_lif import DenseLifBfm, DenseLifCycleBfm
 from .neuron import NeuronBfm
 
 __all__ = [
@@ -14,7 +14,6 @@ __all__ = [
     "DenseBfm",
     "DenseLifBfm",
     "DenseLifCycleBfm",
-    "DenseLifStep",
     "NeuronBfm",
     "pack_lanes",
     "start_clock",

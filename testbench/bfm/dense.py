@@ -10,7 +10,9 @@ import cocotb
 import numpy as np
 from cocotb.triggers import FallingEdge, RisingEdge
 
-from ..model import CoreShape, Tile, beat_ints, buffer_image, weight_beats
+from emu import CoreShape, DenseTransaction, Tile, beat_ints, weight_beats
+
+from ..model import buffer_image
 from .base import start_clock as _start_clock
 
 __all__ = ["DenseBfm"]
@@ -113,7 +115,7 @@ class DenseBfm:
     async def _weights_port(self, weights: np.ndarray, length: int, gap: float) -> None:
         d = self.dut
         beats = self.core.beats(length)
-        ints = beat_ints(weight_beats(np.asarray(weights), length, self.core.w, 0, beats))
+        ints = beat_ints(weight_beats(weights, length, self.core.w, 0, beats), self.core.w)
         await self._drive(d.w_valid, [d.w_data], d.w_ready, [(v,) for v in ints], gap)
 
     def _image(self, weights, length: int, k0: int, k1: int) -> bytes:
@@ -146,10 +148,7 @@ class DenseBfm:
     # -- one core transaction ---------------------------------------------------------------
     async def transaction(
         self,
-        seed16: int,
-        length: int,
-        thresholds: Sequence[int],
-        weights: np.ndarray,
+        tx: DenseTransaction,
         *,
         source: str = "buffer",
         gap: float = 0.0,
@@ -159,14 +158,11 @@ class DenseBfm:
 
         Parameters
         ----------
-        seed16 : int
-            Base seed of core input 0, ``0 .. 0xFFFF``.
-        length : int
-            Stream length, ``0 .. 2**25 - 1``.
-        thresholds : sequence of int
-            ``N_IN`` thresholds in ``[0, 65536]``.
-        weights : numpy.ndarray or PaddedWeights
-            uint64 ``(N_OUT, N_IN, n_words(length))`` (sliced ``[..., a:b]`` per buffer load).
+        tx : DenseTransaction
+            The core transaction: ``N_IN`` thresholds, weights uint64
+            ``(N_OUT, N_IN, n_words(length))`` (an array or ``PaddedWeights``, sliced
+            ``[..., a:b]`` per buffer load), length ``0 .. 2**25 - 1``; the cfg beat carries
+            ``tx.seed16``.
         source : {"buffer", "port"}
             ``"buffer"``: weights from the harness buffer (no Python per beat);
             ``"port"``: beat by beat from Python through the ``w_*`` port.
@@ -181,6 +177,8 @@ class DenseBfm:
         """
         d = self.dut
         core = self.core
+        seed16, length, weights = tx.seed16, int(tx.length), tx.weights
+        thresholds = np.asarray(tx.thresholds).tolist()
         if len(thresholds) != core.n_in or tuple(weights.shape[:2]) != (core.n_out, core.n_in):
             raise ValueError(
                 f"transaction shape (n_out={weights.shape[0]}, n_in={len(thresholds)}) "
@@ -204,7 +202,6 @@ class DenseBfm:
             await task
         return counts
 
-    async def tile(self, tile: Tile, length: int, **kwargs) -> list[int]:
-        """Run one tile of a tiled layer (see :func:`testbench.model.tiles`)."""
-        return await self.transaction(tile.seed16, length, tile.thresholds.tolist(),
-                                      tile.weights, **kwargs)
+    async def tile(self, tile: Tile, **kwargs) -> list[int]:
+        """Run one tile of a tiled layer (see :func:`emu.tiles`)."""
+        return await self.transaction(tile.transaction, **kwargs)

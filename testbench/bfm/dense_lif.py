@@ -2,51 +2,26 @@
 
 from __future__ import annotations
 
-import dataclasses
 import random
 from collections.abc import Sequence
 
 import cocotb
-import numpy as np
 from cocotb.triggers import FallingEdge, RisingEdge, SimTimeoutError, with_timeout
 
-from ..model import CoreShape, beat_ints, pack_lanes, unpack_lanes, weight_beats
+from emu import CoreShape, DenseTransaction, beat_ints, weight_beats
+
+from ..model import pack_lanes, unpack_lanes
 from ..trace import DENSE_LIF_INPUTS, DENSE_LIF_PORTS, DENSE_LIF_REGS, CycleTrace
 from .base import CLOCK_NS, _TraceReplay, wmem_path
 from .base import start_clock as _start_clock
 from .dense import DenseBfm
 
-__all__ = ["DenseLifBfm", "DenseLifCycleBfm", "DenseLifStep"]
+__all__ = ["DenseLifBfm", "DenseLifCycleBfm"]
 
 
 def _config_values(params, n_full: int, y_min: int, y_max: int) -> dict:
     vals = {"n_full": n_full, "y_min": y_min, "y_max": y_max, **params._asdict()}
     return {k: int(v) & (0x7FFFFFFF if k == "n_full" else 0xFFFF) for k, v in vals.items()}
-
-
-@dataclasses.dataclass(frozen=True)
-class DenseLifStep:
-    """One time step of sc_dense_lif: what its cfg, threshold and weight streams carry.
-
-    Attributes
-    ----------
-    seed16 : int
-        Base seed of core input 0, ``0 .. 0xFFFF``.
-    length : int
-        Stream length in bits.
-    thresholds : numpy.ndarray
-        int ``(N_IN,)`` in ``[0, 65536]``.
-    weights : numpy.ndarray
-        uint64 ``(N_OUT, N_IN, n_words(length))``.
-    noise : numpy.ndarray
-        int ``(N_OUT,)`` Q8.8, sent with the cfg beat.
-    """
-
-    seed16: int
-    length: int
-    thresholds: np.ndarray
-    weights: np.ndarray
-    noise: np.ndarray
 
 
 class DenseLifBfm(DenseBfm):
@@ -85,13 +60,16 @@ class DenseLifBfm(DenseBfm):
         for name, value in _config_values(params, n_full, y_min, y_max).items():
             getattr(self.dut, name).value = value
 
-    async def steps(self, steps: Sequence[DenseLifStep], *, gap: float = 0.0,
+    async def steps(self, steps: Sequence[DenseTransaction], noise, *, gap: float = 0.0,
                     backpressure: float = 0.0, hold: int = 0) -> list[tuple[list[bool], list[int]]]:
         """Run ``steps`` back to back; return each step's ``(spikes, v)`` output beat.
 
         Parameters
         ----------
-        steps : sequence of DenseLifStep
+        steps : sequence of DenseTransaction
+            The core transaction of each time step (the cfg beat carries ``seed16``).
+        noise : array_like
+            int ``(T, N_OUT)`` Q8.8, sent with each step's cfg beat.
         gap, backpressure : float
             Chances of an idle cycle before an input beat and of ``out_ready`` low.
         hold : int
@@ -99,17 +77,16 @@ class DenseLifBfm(DenseBfm):
         """
         d, core = self.dut, self.core
         cfg, thr, w = [], [], []
-        for s in steps:
+        for s, eta in zip(steps, noise, strict=True):
             if len(s.thresholds) != core.n_in or tuple(s.weights.shape[:2]) != (core.n_out,
                                                                                core.n_in):
                 raise ValueError(f"step shape (n_out={s.weights.shape[0]}, "
                                  f"n_in={len(s.thresholds)}) does not match the core "
                                  f"({core.n_out}, {core.n_in})")
-            cfg.append((s.seed16, s.length, pack_lanes(s.noise, 16)))
+            cfg.append((s.seed16, s.length, pack_lanes(eta, 16)))
             thr.extend((int(x),) for x in s.thresholds)
             if s.length:
-                ints = beat_ints(weight_beats(np.asarray(s.weights), s.length, core.w, 0,
-                                              core.beats(s.length)))
+                ints = beat_ints(weight_beats(s.weights, s.length, core.w), core.w)
                 w.extend((v,) for v in ints)
         drivers = [
             cocotb.start_soon(self._drive(d.cfg_valid, [d.cfg_seed, d.cfg_length, d.cfg_noise],

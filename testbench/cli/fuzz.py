@@ -65,15 +65,8 @@ def execute_emu(txn: DenseTxn, drive: dict) -> np.ndarray:
     """Counts of the cycle emulator of the fuzz core (tiled like the RTL)."""
     import emu
 
-    got = np.zeros(txn.n_out, dtype=np.int64)
-    tiles = emu.tile_layer(txn.weights, txn.probs, txn.length, txn.seed, FUZZ_CORE.n_in,
-                           FUZZ_CORE.n_out)
-    results, _ = emu.run_dense(FUZZ_CORE.n_in, FUZZ_CORE.n_out, FUZZ_CORE.w,
-                               [t for _, t in tiles])
-    for (o0, _), counts in zip(tiles, results):
-        n = min(FUZZ_CORE.n_out, txn.n_out - o0)
-        got[o0 : o0 + n] += counts[:n]
-    return got
+    counts, _, _ = emu.run_layer(FUZZ_CORE, txn.weights, txn.probs, txn.length, txn.seed)
+    return counts
 
 
 def _config(args: argparse.Namespace) -> str:

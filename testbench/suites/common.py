@@ -12,9 +12,10 @@ from pathlib import Path
 import numpy as np
 
 import golden
+from emu import CoreShape, untile
 
 from ..bfm import DenseBfm
-from ..model import CoreShape, DenseTxn, predict_counts, tiles
+from ..model import DenseTxn, predict_counts
 from ..runner.settings import SimOptions, SimSettings
 from ..scoreboard import Scoreboard
 
@@ -128,9 +129,7 @@ async def run_layer(bfm: DenseBfm, txn: DenseTxn, sb: Scoreboard, **kwargs) -> n
     t0 = time.perf_counter()
     expected = predict_counts(txn, settings.backend)
     settings.predict_seconds += time.perf_counter() - t0
-    got = np.zeros(txn.n_out, dtype=np.int64)
-    for tile in tiles(txn, bfm.core):
-        counts = await bfm.tile(tile, txn.length, **kwargs)
-        got[tile.o0 : tile.o0 + tile.n_out] += np.asarray(counts[: tile.n_out], dtype=np.int64)
+    got = untile([(tile, await bfm.tile(tile, **kwargs)) for tile in txn.tiles(bfm.core)],
+                 txn.n_out)
     sb.check(txn, expected, got)
     return got

@@ -6,8 +6,10 @@ import cocotb
 import numpy as np
 
 import golden
+from emu import MAX_LENGTH
+from golden._contract import FORWARD_VECTORS, STREAM_VECTORS
 
-from ..model import MAX_LENGTH, DenseTxn, random_txn
+from ..model import DenseTxn, random_txn
 from .common import dense_setup, record, run_layer, settings
 
 ONES = np.uint64(0xFFFF_FFFF_FFFF_FFFF)
@@ -35,15 +37,18 @@ async def golden_vectors(dut):
     """The contract's golden vectors, as counts."""
     bfm, sb, _ = await dense_setup(dut, "golden_vectors")
     with record("golden_vectors", sb):
-        probs = np.array([0.5, 0.25, 0.75])
-        # Input streams one by one: counts[i] = popcount of input i's word (seeds 0xACE1..3).
-        got = await run_layer(bfm, DenseTxn(_diag(3, 64), probs, 64, 0xACE1, "streams"), sb)
-        words = (0x2F38174455D878CA, 0xC009083019C81840, 0xFFF7FB7E0FFC3CEF)
-        assert got.tolist() == [w.bit_count() for w in words], got
-        got = await run_layer(bfm, DenseTxn(_ones(1, 3, 64), probs, 64, 0xACE1, "mac"), sb)
-        assert got.tolist() == [95], got  # sc_forward = 1.484375
-        got = await run_layer(bfm, DenseTxn(_ones(1, 1, 100), [1.0], 100, 0xACE1, "p=1"), sb)
-        assert got.tolist() == [100], got  # (1,1,2) all ones, p=1, L=100: sc_forward [1.0]
+        # Input streams one by one: counts[i] = popcount of input i's word (the stream vectors
+        # are inputs 0, 1, 2 of one layer: seeds seed + i).
+        probs = np.array([v.p for v in STREAM_VECTORS])
+        length, seed = STREAM_VECTORS[0].length, STREAM_VECTORS[0].seed
+        txn = DenseTxn(_diag(probs.size, length), probs, length, seed, "streams")
+        got = await run_layer(bfm, txn, sb)
+        assert got.tolist() == [v.word.bit_count() for v in STREAM_VECTORS], got
+        for v in FORWARD_VECTORS:
+            txn = DenseTxn(_ones(v.shape[0], v.shape[1], v.length), np.array(v.probs), v.length,
+                           v.seed, f"forward {v.shape} L={v.length}")
+            got = await run_layer(bfm, txn, sb)
+            assert got.tolist() == list(v.counts), got
 
 
 @cocotb.test()

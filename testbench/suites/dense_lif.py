@@ -12,7 +12,7 @@ import golden
 from golden import LifParams
 from golden._dense_lif import dense_lif_step
 
-from ..bfm import DenseLifBfm, DenseLifCycleBfm, DenseLifStep
+from ..bfm import DenseLifBfm, DenseLifCycleBfm
 from ..model import random_probs
 from ..trace import record_dense_lif
 from .common import record, settings
@@ -32,10 +32,6 @@ class Step:
     length: int
     seed: int
     noise: np.ndarray
-
-    def bfm(self) -> DenseLifStep:
-        return DenseLifStep(self.seed & 0xFFFF, self.length, golden.thresholds(self.probs),
-                            self.weights, self.noise)
 
     def transaction(self) -> emu.DenseTransaction:
         return emu.DenseTransaction(self.weights, golden.thresholds(self.probs), self.length,
@@ -102,7 +98,8 @@ async def _run(bfm: DenseLifBfm, run: Run, sb: StepScoreboard, **kwargs):
     want_spikes, want_v, counts = predict(run)
     bfm.configure(run.params, n_full=run.n_full, y_min=run.y_min, y_max=run.y_max)
     await bfm.reset()
-    beats = await bfm.steps([s.bfm() for s in run.steps], **kwargs)
+    beats = await bfm.steps([s.transaction() for s in run.steps], [s.noise for s in run.steps],
+                            **kwargs)
     sb.check(run, want_spikes, want_v, [b[0] for b in beats], [b[1] for b in beats], counts)
     return want_spikes, want_v, counts
 
@@ -317,7 +314,8 @@ async def output_backpressure_stalls_core(dut):
     bfm.configure(run.params, n_full=run.n_full, y_min=run.y_min, y_max=run.y_max)
     await bfm.reset()
     with record("output_backpressure_stalls_core", transactions=len(run.steps)) as entry:
-        task = cocotb.start_soon(bfm.steps([s.bfm() for s in run.steps], hold=400))
+        task = cocotb.start_soon(bfm.steps([s.transaction() for s in run.steps],
+                                              [s.noise for s in run.steps], hold=400))
         state = await bfm.stalled_state(300)
         assert state == {"cfg_ready": 0, "thr_ready": 0, "w_ready": 0, "out_valid": 1}, state
         beats = await task

@@ -9,10 +9,12 @@ import time
 import cocotb
 import numpy as np
 
+from emu import untile
+
 from .. import coverage
 from ..bfm import DenseBfm
 from ..fuzz import expected_counts, load_txn, report_campaign, run_campaign
-from ..model import DenseTxn, tiles
+from ..model import DenseTxn
 from .common import record, settings
 
 
@@ -23,13 +25,10 @@ def _bfm(dut, name: str) -> DenseBfm:
 async def _run(bfm: DenseBfm, txn: DenseTxn, drive: dict) -> np.ndarray:
     """Reset the DUT, then run ``txn`` tile by tile; int64 ``(n_out,)`` summed counts."""
     await bfm.start()
-    got = np.zeros(txn.n_out, dtype=np.int64)
-    for tile in tiles(txn, bfm.core):
-        counts = await bfm.tile(tile, txn.length, source=drive.get("source", "buffer"),
-                                gap=drive.get("gap", 0.0),
-                                backpressure=drive.get("backpressure", 0.0))
-        got[tile.o0 : tile.o0 + tile.n_out] += np.asarray(counts[: tile.n_out], dtype=np.int64)
-    return got
+    kwargs = {"source": drive.get("source", "buffer"), "gap": drive.get("gap", 0.0),
+              "backpressure": drive.get("backpressure", 0.0)}
+    return untile([(tile, await bfm.tile(tile, **kwargs)) for tile in txn.tiles(bfm.core)],
+                  txn.n_out)
 
 
 @cocotb.test()

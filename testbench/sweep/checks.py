@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 import golden
+from golden._contract import EDGE_PROBS
 
 from .spec import AXES, COMMON_AXES, Point, SpecError, SweepSpec
 
@@ -43,7 +44,7 @@ def point_data(spec: SweepSpec, point: Point) -> tuple[np.ndarray, np.ndarray]:
     weights = rng.integers(0, 2**64 - 1, size=(p["n_out"], p["n_in"], golden.n_words(p["length"])),
                            dtype=np.uint64, endpoint=True)
     probs = rng.random(p["n_in"])
-    edges = np.array([0.0, 1.0, 0.5, 1 / 131072, 3 / 131072])
+    edges = np.array(EDGE_PROBS)
     pick = rng.random(p["n_in"]) < 0.25
     probs[pick] = rng.choice(edges, size=int(pick.sum()))
     return weights, probs

@@ -20,10 +20,12 @@ from pyuvm import (
     uvm_subscriber,
 )
 
+from emu import CoreShape, untile
+
 from .. import coverage
 from ..bfm import DenseBfm
 from ..fuzz import FuzzResult, report_campaign, run_campaign
-from ..model import CoreShape, DenseTxn, random_txn, tiles
+from ..model import DenseTxn, random_txn
 from ..scoreboard import Mismatch, Scoreboard
 
 __all__ = ["CoverageSubscriber", "DenseAgent", "DenseBaseSeq", "DenseDriver", "DenseEnv",
@@ -217,13 +219,10 @@ class DenseDriver(uvm_driver):
             item.back_to_back = not (first or item.reset)
             first = False
             txn = item.txn
-            got = np.zeros(txn.n_out, dtype=np.int64)
-            for tile in tiles(txn, self.bfm.core):
-                counts = await self.bfm.tile(tile, txn.length, source=item.source, gap=item.gap,
-                                             backpressure=item.backpressure)
-                got[tile.o0 : tile.o0 + tile.n_out] += np.asarray(counts[: tile.n_out],
-                                                                  dtype=np.int64)
-            item.counts = got
+            item.counts = untile(
+                [(tile, await self.bfm.tile(tile, source=item.source, gap=item.gap,
+                                            backpressure=item.backpressure))
+                 for tile in txn.tiles(self.bfm.core)], txn.n_out)
             self.ap.write(item)
             self.seq_item_port.item_done()
 
