@@ -358,11 +358,25 @@ MUTATIONS = {
 @pytest.mark.sim
 @pytest.mark.parametrize("name", list(MUTATIONS))
 def test_rtl_mutation_is_caught(name: str, tmp_path: Path) -> None:
-    """The dense_lif suite fails on mutated sc_dense_lif copies, with a first mismatch."""
+    """The dense_lif suite fails on mutated sc_dense_lif copies, with a first mismatch (or, for
+    beats that are overwritten and never come, the beat that timed out)."""
     from testbench import runner as sim
 
     rtl = mutant(tmp_path, *MUTATIONS[name])
     res = sim.run_suite("dense_lif", "icarus", out_dir=tmp_path / "out", seed=1, rtl_dir=rtl)
+    assert res.error is None and res.failed >= 1, (res.error, res.failed, res.log)
+    assert any("first mismatch" in f.message or "did not come within" in f.message
+               for f in res.failures), res.failures
+
+
+@pytest.mark.sim
+def test_lockstep_names_the_cycle_of_a_mutation(tmp_path: Path) -> None:
+    """The reference-timing suite (emulator in lockstep) names the first differing cycle."""
+    from testbench import runner as sim
+
+    rtl = mutant(tmp_path, *MUTATIONS["no_backpressure"])
+    res = sim.run_suite("cycle_dense_lif", "icarus", out_dir=tmp_path / "out", seed=1,
+                        rtl_dir=rtl)
     assert res.error is None and res.failed >= 1, (res.error, res.failed, res.log)
     assert any("first mismatch" in f.message for f in res.failures), res.failures
 

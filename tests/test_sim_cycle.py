@@ -13,7 +13,7 @@ from tests.support import explain
 pytestmark = pytest.mark.sim
 
 
-CYCLE_SUITES = [name for name in SUITES if name.startswith("cycle")]
+CYCLE_SUITES = [name for name, s in SUITES.items() if s.test_module == "testbench.suites.cycle"]
 #: Tests testbench/suites/cycle.py defines.
 CYCLE_TESTS = {"lengths_back_to_back", "comparator_boundary", "random_stalls"}
 #: Emulator bugs planted through the emu_bug option (testbench/suites/cycle.py), and the signal
