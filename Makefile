@@ -1,6 +1,6 @@
 # sctb: two commands do all set-up on a fresh machine.
 #   make regress   set up, then run the main job (`sctb regress`)
-#   make test      set up, then run cargo test and the whole pytest suite
+#   make test      set up, then ruff, cargo test and the whole pytest suite
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -13,7 +13,7 @@ IN_VENV := VIRTUAL_ENV=$(CURDIR)/$(VENV) PATH=$(CURDIR)/$(VENV)/bin:$$PATH SCTB_
 OUT ?= sctb-out
 PYTEST_ARGS ?=
 
-.PHONY: setup native test regress cargo-test clean
+.PHONY: setup native test regress cargo-test lint clean
 
 # The venv with the project (editable) and its extras; redone when pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -41,10 +41,14 @@ setup: native $(SIMS) $(BROWSER)
 cargo-test:
 	cargo test --release --manifest-path rust/Cargo.toml
 
+# Style: ruff (its rules are pinned in pyproject.toml) over every Python file of the project.
+lint: $(STAMP)
+	$(IN_VENV) ruff check .
+
 # pytest's exit status 5 (no test collected) is a failure here, never a pass. The backends this
 # set-up installs must run: their absence fails the cross-backend tests instead of skipping them,
 # and a missing Chromium fails the report's browser check.
-test: setup cargo-test
+test: setup lint cargo-test
 	$(IN_VENV) SCTB_REQUIRE_BACKENDS=rust,numba,jax SCTB_REQUIRE_BROWSER=1 python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; exit $$rc
 

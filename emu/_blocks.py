@@ -1,4 +1,4 @@
-"""Cycle models of the RTL blocks (docs/microarchitecture.md): same names, parameters, ports, registers."""
+"""Cycle models of the RTL blocks (docs/microarchitecture.md): same names, params, ports, regs."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Cycle models of the neuron blocks sc_dot_to_current, sc_lif and sc_dense_lif (contract section 9)."""
+"""Cycle models of the neuron blocks sc_dot_to_current, sc_lif, sc_dense_lif (contract sec. 9)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The scheduler, stream agents and tiling of the emulator: the same transactions as the cocotb BFM."""
+"""The emulator's scheduler, stream agents and tiling: the same transactions as the cocotb BFM."""
 
 from __future__ import annotations
 
@@ -96,7 +96,7 @@ class Simulator:
 
     def reset(self, cycles: int = 1) -> None:
         """Hold ``rst`` high for ``cycles`` edges (agents idle), then release it."""
-        for agent in self.agents:
+        if self.agents:
             for port in ("cfg_valid", "thr_valid", "w_valid"):
                 if hasattr(self.dut, port):
                     setattr(self.dut, port, 0)

@@ -12,14 +12,21 @@ import numpy as np
 import golden
 from golden._contract import EDGE_PROBS, FORWARD_VECTORS, STREAM_VECTORS
 
-__all__ = ["Case", "CompareRow", "compare_backends", "contract_vectors", "edge_cases", "random_cases"]
+__all__ = [
+    "Case",
+    "CompareRow",
+    "compare_backends",
+    "contract_vectors",
+    "edge_cases",
+    "random_cases",
+]
 
 MASK64 = (1 << 64) - 1
 
 
 @dataclasses.dataclass(frozen=True)
 class Case:
-    """One ``sc_counts`` transaction: weights ``(n_out, n_in, n_words)`` uint64, probs ``(n_in,)``."""
+    """One ``sc_counts`` case: weights ``(n_out, n_in, n_words)`` uint64, probs ``(n_in,)``."""
 
     label: str
     weights: np.ndarray

@@ -1,4 +1,4 @@
-"""Functional coverage of sc_dense transactions (cocotb-coverage cover points, JSON export, merge)."""
+"""Functional coverage of sc_dense transactions (cocotb-coverage cover points, JSON, merge)."""
 
 from __future__ import annotations
 

@@ -16,34 +16,51 @@ L = 100
 
 # (id, weights, probs, length, seed, exception, regex the message must match)
 SC_CASES = [
-    ("probs-nan", W, [0.1, np.nan, 0.2], L, 1, ValueError, r"input_probs must be finite, got nan at index 1"),
+    ("probs-nan", W, [0.1, np.nan, 0.2], L, 1, ValueError,
+     r"input_probs must be finite, got nan at index 1"),
     ("probs-inf", W, [0.1, np.inf, 0.2], L, 1, ValueError, r"input_probs must be finite, got inf"),
-    ("probs-neg-inf", W, [-np.inf, 0.1, 0.2], L, 1, ValueError, r"input_probs must be finite, got -inf"),
-    ("probs-negative", W, [0.1, -0.25, 0.2], L, 1, ValueError, r"input_probs must lie in \[0, 1\], got -0\.25 at index 1"),
-    ("probs-above-1", W, [0.1, 0.2, 1.5], L, 1, ValueError, r"input_probs must lie in \[0, 1\], got 1\.5 at index 2"),
-    ("probs-wrong-size", W, [0.1, 0.2], L, 1, ValueError, r"input_probs has 2 entries but weights_packed has n_in=3"),
-    ("probs-2d", W, [[0.1, 0.2, 0.3]], L, 1, ValueError, r"input_probs must be 1-D, got shape \(1, 3\)"),
+    ("probs-neg-inf", W, [-np.inf, 0.1, 0.2], L, 1, ValueError,
+     r"input_probs must be finite, got -inf"),
+    ("probs-negative", W, [0.1, -0.25, 0.2], L, 1, ValueError,
+     r"input_probs must lie in \[0, 1\], got -0\.25 at index 1"),
+    ("probs-above-1", W, [0.1, 0.2, 1.5], L, 1, ValueError,
+     r"input_probs must lie in \[0, 1\], got 1\.5 at index 2"),
+    ("probs-wrong-size", W, [0.1, 0.2], L, 1, ValueError,
+     r"input_probs has 2 entries but weights_packed has n_in=3"),
+    ("probs-2d", W, [[0.1, 0.2, 0.3]], L, 1, ValueError,
+     r"input_probs must be 1-D, got shape \(1, 3\)"),
     ("probs-scalar", W, 0.5, L, 1, ValueError, r"input_probs must be 1-D, got shape \(\)"),
-    ("probs-bool", W, np.array([True, False, True]), L, 1, TypeError, r"input_probs must hold real numbers .* got dtype bool"),
-    ("probs-complex", W, np.array([0.1, 0.2, 0.3j]), L, 1, TypeError, r"input_probs .* got dtype complex128"),
-    ("probs-object", W, np.array([0.1, None, 0.3], dtype=object), L, 1, TypeError, r"input_probs .* got dtype object"),
+    ("probs-bool", W, np.array([True, False, True]), L, 1, TypeError,
+     r"input_probs must hold real numbers .* got dtype bool"),
+    ("probs-complex", W, np.array([0.1, 0.2, 0.3j]), L, 1, TypeError,
+     r"input_probs .* got dtype complex128"),
+    ("probs-object", W, np.array([0.1, None, 0.3], dtype=object), L, 1, TypeError,
+     r"input_probs .* got dtype object"),
     ("probs-str", W, ["a", "b", "c"], L, 1, TypeError, r"input_probs .* got dtype <U1"),
-    ("weights-2d", W[0], P, L, 1, ValueError, r"weights_packed must be 3-D \(n_out, n_in, n_words\), got 2-D"),
-    ("weights-4d", W[None], P, L, 1, ValueError, r"weights_packed must be 3-D \(n_out, n_in, n_words\), got 4-D"),
-    ("weights-float", W.astype(np.float64), P, L, 1, TypeError, r"weights_packed must hold packed 64-bit words \(uint64\), got dtype float64"),
+    ("weights-2d", W[0], P, L, 1, ValueError,
+     r"weights_packed must be 3-D \(n_out, n_in, n_words\), got 2-D"),
+    ("weights-4d", W[None], P, L, 1, ValueError,
+     r"weights_packed must be 3-D \(n_out, n_in, n_words\), got 4-D"),
+    ("weights-float", W.astype(np.float64), P, L, 1, TypeError,
+     r"weights_packed must hold packed 64-bit words \(uint64\), got dtype float64"),
     ("weights-bool", W.astype(bool), P, L, 1, TypeError, r"weights_packed .* got dtype bool"),
     ("weights-object", W.astype(object), P, L, 1, TypeError, r"weights_packed .* got dtype object"),
-    ("weights-negative", np.full((2, 3, 2), -5, dtype=np.int64), P, L, 1, ValueError, r"weights_packed must not be negative, got -5 at index \(0, 0, 0\)"),
-    ("weights-too-few-words", W[:, :, :1], P, L, 1, ValueError, r"weights_packed has n_words=1 but length=100 needs ceil\(length/64\)=2"),
-    ("weights-too-many-words", W, P, 64, 1, ValueError, r"weights_packed has n_words=2 but length=64 needs ceil\(length/64\)=1"),
-    ("weights-n_in-mismatch", W[:, :2], P, L, 1, ValueError, r"input_probs has 3 entries but weights_packed has n_in=2"),
+    ("weights-negative", np.full((2, 3, 2), -5, dtype=np.int64), P, L, 1, ValueError,
+     r"weights_packed must not be negative, got -5 at index \(0, 0, 0\)"),
+    ("weights-too-few-words", W[:, :, :1], P, L, 1, ValueError,
+     r"weights_packed has n_words=1 but length=100 needs ceil\(length/64\)=2"),
+    ("weights-too-many-words", W, P, 64, 1, ValueError,
+     r"weights_packed has n_words=2 but length=64 needs ceil\(length/64\)=1"),
+    ("weights-n_in-mismatch", W[:, :2], P, L, 1, ValueError,
+     r"input_probs has 3 entries but weights_packed has n_in=2"),
     ("length-zero", W, P, 0, 1, ValueError, r"length must be a positive int, got 0"),
     ("length-negative", W, P, -64, 1, ValueError, r"length must be a positive int, got -64"),
     ("length-float", W, P, 100.0, 1, TypeError, r"length must be an int, got float 100\.0"),
     ("length-bool", W, P, True, 1, TypeError, r"length must be an int, got bool True"),
     ("length-str", W, P, "100", 1, TypeError, r"length must be an int, got str '100'"),
     ("seed-negative", W, P, L, -1, ValueError, r"seed must be in \[0, 2\*\*64\), got -1"),
-    ("seed-2**64", W, P, L, 2**64, ValueError, r"seed must be in \[0, 2\*\*64\), got 18446744073709551616"),
+    ("seed-2**64", W, P, L, 2**64, ValueError,
+     r"seed must be in \[0, 2\*\*64\), got 18446744073709551616"),
     ("seed-float", W, P, L, 1.0, TypeError, r"seed must be an int, got float 1\.0"),
     ("seed-bool", W, P, L, False, TypeError, r"seed must be an int, got bool False"),
     ("seed-none", W, P, L, None, TypeError, r"seed must be an int, got NoneType None"),
@@ -74,7 +91,8 @@ def test_inputs_are_not_modified(backend) -> None:
 def test_huge_python_int_words_are_exact_and_out_of_range_rejected() -> None:
     words = [[[2**64 - 1, 2**63]]]
     assert golden.sc_counts(words, [1.0], length=128).tolist() == [65]
-    with pytest.raises(ValueError, match=r"weights_packed must hold 64-bit words in \[0, 2\*\*64\), got 18446744073709551616"):
+    with pytest.raises(ValueError, match=r"weights_packed must hold 64-bit words in "
+                                         r"\[0, 2\*\*64\), got 18446744073709551616"):
         golden.sc_counts([[[2**64, 1]]], [1.0], length=128)
     with pytest.raises(TypeError, match=r"got dtype float64"):
         golden.sc_counts([[[1.5, 1.0]]], [1.0], length=128)
@@ -87,7 +105,8 @@ ENC_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("probs", "length", "seed", "exc", "msg"), [pytest.param(*c[1:], id=c[0]) for c in ENC_CASES])
+@pytest.mark.parametrize(("probs", "length", "seed", "exc", "msg"),
+                         [pytest.param(*c[1:], id=c[0]) for c in ENC_CASES])
 def test_encode_inputs_rejects(backend, probs, length, seed, exc, msg) -> None:
     if not hasattr(backend, "encode_inputs"):
         pytest.skip(f"backend {backend.name!r} offers no encode_inputs")
@@ -98,20 +117,24 @@ def test_encode_inputs_rejects(backend, probs, length, seed, exc, msg) -> None:
 def test_encode_weights_rejects() -> None:
     with pytest.raises(ValueError, match=r"weight_probs must be 2-D, got shape \(3,\)"):
         golden.encode_weights([0.1, 0.2, 0.3], length=64)
-    with pytest.raises(ValueError, match=r"weight_probs must lie in \[0, 1\], got 2\.0 at index \(0, 1\)"):
+    with pytest.raises(ValueError,
+                       match=r"weight_probs must lie in \[0, 1\], got 2\.0 at index \(0, 1\)"):
         golden.encode_weights([[0.1, 2.0]], length=64)
 
 
 @pytest.mark.parametrize(
     ("call", "exc", "pattern"),
     [
-        (lambda: golden.lfsr_step(0x10000), ValueError, r"state must be in \[0, 0xFFFF\], got 65536"),
+        (lambda: golden.lfsr_step(0x10000), ValueError,
+         r"state must be in \[0, 0xFFFF\], got 65536"),
         (lambda: golden.lfsr_step(-1), ValueError, r"state must be in \[0, 0xFFFF\], got -1"),
-        (lambda: golden.lfsr_step(1.0), TypeError, r"state must be an int or an integer array, got float64"),
+        (lambda: golden.lfsr_step(1.0), TypeError,
+         r"state must be an int or an integer array, got float64"),
         (lambda: golden.lfsr_jump(1, -1), ValueError, r"k must be >= 0, got -1"),
         (lambda: golden.lfsr_jump(1, 2.0), TypeError, r"k must be an int, got float 2\.0"),
         (lambda: golden.lfsr_sequence(1, -2), ValueError, r"n must be >= 0, got -2"),
-        (lambda: golden.lfsr_sequence(0x10000, 2), ValueError, r"seed must be in \[0, 0xFFFF\], got 65536"),
+        (lambda: golden.lfsr_sequence(0x10000, 2), ValueError,
+         r"seed must be in \[0, 0xFFFF\], got 65536"),
     ],
 )
 def test_lfsr_rejects(call, exc, pattern) -> None:

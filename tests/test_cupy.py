@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 import golden
-from golden.backends import sc_cupy as cub
 from golden import _lfsr
+from golden.backends import sc_cupy as cub
 from tests.naive import naive_step
 from tests.support import backend_or_skip
 

@@ -7,16 +7,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import golden
+from golden import LifParams, LifState
 from tests.support import module_or_skip
 
 jax = module_or_skip("jax", "jax")
+# These import jax: only after module_or_skip has skipped the module when jax is missing.
 import jax.numpy as jnp  # noqa: E402
 
-import golden  # noqa: E402
-from golden import LifParams, LifState
-from golden import jax_neuron as jn
-from golden.backends.neuron_jax import JaxNeuron
-from golden.backends.sc_jax import x64_scope
+from golden import jax_neuron as jn  # noqa: E402
+from golden.backends.neuron_jax import JaxNeuron  # noqa: E402
+from golden.backends.sc_jax import x64_scope  # noqa: E402
 
 JX = JaxNeuron()
 q88 = st.integers(-32768, 32767)
@@ -220,7 +221,9 @@ def test_surrogate_derivative_is_fast_sigmoid() -> None:
         assert np.asarray(jn._spike_fast_sigmoid(u, 4.0)).tolist() == [0, 0, 1, 1, 1]
         assert np.asarray(jn._spike_straight_through(u, 4.0)).tolist() == [0, 0, 1, 1, 1]
         # the straight-through derivative matches finite differences of u / (1 + beta |u|)
-        soft = lambda a: a / (1.0 + 4.0 * np.abs(a))
+        def soft(a):
+            return a / (1.0 + 4.0 * np.abs(a))
+
         fd = (soft(np.asarray(u) + 1e-7) - soft(np.asarray(u) - 1e-7)) / 2e-7
         np.testing.assert_allclose(np.asarray(g_st)[[0, 1, 3, 4]], fd[[0, 1, 3, 4]], rtol=1e-6)
 
@@ -231,7 +234,9 @@ def test_network_gradient_matches_finite_differences() -> None:
     with x64_scope():
         w = [jnp.asarray(a) for a in weights]
         xj, tj = jnp.asarray(x), jnp.asarray(targets)
-        loss = lambda ws: jn._loss(ws, xj, tj, 6, 3.0, 1.0, "_smooth")
+        def loss(ws):
+            return jn._loss(ws, xj, tj, 6, 3.0, 1.0, "_smooth")
+
         grads = jax.grad(loss)(w)
         eps = 1e-6
         for k in range(2):

@@ -23,7 +23,8 @@ if _REASON is not None:
         pytest.fail(f"backend 'rust' is required (SCTB_REQUIRE_BACKENDS): {_REASON}", pytrace=False)
     pytest.skip(f"the Rust neuron is unavailable: {_REASON}", allow_module_level=True)
 
-from golden import _native  # only once we know it is built
+# Only once we know it is built (the module is skipped or failed above otherwise).
+from golden import _native  # noqa: E402
 
 RS = nr.RustNeuron()
 

@@ -1,4 +1,4 @@
-"""The Rust engine (golden._native, golden.backends.sc_rust) against the NumPy floor, bit for bit."""
+"""The Rust engine (golden._native, golden.backends.sc_rust) against the NumPy floor, bit-exact."""
 
 from __future__ import annotations
 

@@ -40,7 +40,8 @@ def test_numpy_backend() -> None:
 
 
 def test_unknown_name_lists_the_valid_ones() -> None:
-    with pytest.raises(ValueError, match=r"unknown backend 'fortran'; valid names: auto, rust, cupy, numba, jax, numpy"):
+    with pytest.raises(ValueError, match=r"unknown backend 'fortran'; "
+                                         r"valid names: auto, rust, cupy, numba, jax, numpy"):
         golden.get_backend("fortran")
     with pytest.raises(TypeError, match=r"name must be a str, got int 3"):
         golden.get_backend(3)

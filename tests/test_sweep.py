@@ -74,11 +74,14 @@ def test_mpidriver_single_rank_keeps_everything() -> None:
         ({"axes": {"n_out": []}}, r"axes\.n_out: empty axis"),
         ({"axes": {"n_in": [0]}}, r"axes\.n_in: every value must be an int >= 1, got 0"),
         ({"axes": {"length": [64.0]}}, r"axes\.length: every value must be an int >= 1, got 64\.0"),
-        ({"axes": {"seed": [-1]}}, r"axes\.seed: every value must be an int in \[0, 2\*\*64\), got -1"),
+        ({"axes": {"seed": [-1]}},
+         r"axes\.seed: every value must be an int in \[0, 2\*\*64\), got -1"),
         ({"axes": {"backend": ["fortran"]}}, r"axes\.backend: unknown backend 'fortran'"),
         ({"axes": {"n_out": 3}}, r"axes\.n_out: must be a list, got 3"),
-        ({"sweep": {"checks": ["nope"]}}, r"sweep\.checks: unknown check 'nope'; valid: golden, emu, rtl"),
-        ({"axes": {"core_w": [65]}}, r"axes\.core_w: every value must be an int in \[1, 64\], got 65"),
+        ({"sweep": {"checks": ["nope"]}},
+         r"sweep\.checks: unknown check 'nope'; valid: golden, emu, rtl"),
+        ({"axes": {"core_w": [65]}},
+         r"axes\.core_w: every value must be an int in \[1, 64\], got 65"),
         ({"axes": {"sim": ["xsim"]}}, r"axes\.sim: unknown simulator 'xsim'"),
         ({"sweep": {"checks": []}}, r"sweep\.checks: must be a non-empty list"),
         ({"sweep": {"colour": "red"}}, r"sweep\.colour: unknown key"),
@@ -140,7 +143,8 @@ def test_serial_sweep_resume_and_replay(tmp_path, capsys) -> None:
 
 def test_emu_check_points(tmp_path) -> None:
     text = SMALL.replace('checks = ["golden"]', 'checks = ["golden", "emu"]').replace(
-        'backend = ["numpy"]', 'backend = ["numpy"]\ncore_in = [2, 4]\ncore_out = [2]\ncore_w = [1, 64]')
+        'backend = ["numpy"]',
+        'backend = ["numpy"]\ncore_in = [2, 4]\ncore_out = [2]\ncore_w = [1, 64]')
     spec = parse_spec(__import__("tomllib").loads(text), _spec_file(tmp_path, text))
     points = expand_points(spec)
     assert len(points) == 16 + 16 * 4
@@ -202,7 +206,8 @@ def _mpi(*args: str, timeout: float = 240, **kw) -> subprocess.CompletedProcess:
                           timeout=timeout, **kw)
 
 
-needs_mpi = pytest.mark.skipif(MPIEXEC is None, reason="mpiexec not found (pip install mpich mpi4py)")
+needs_mpi = pytest.mark.skipif(MPIEXEC is None,
+                               reason="mpiexec not found (pip install mpich mpi4py)")
 
 
 @pytest.mark.mpi

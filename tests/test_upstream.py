@@ -1,4 +1,4 @@
-"""Bit identity with SC-NeuroCore's ``sc_forward_numpy`` when the ``sc-neurocore`` package is installed."""
+"""Bit identity with SC-NeuroCore's ``sc_forward_numpy`` when ``sc-neurocore`` is installed."""
 
 from __future__ import annotations
 

@@ -40,21 +40,37 @@ def test_unpack_to_original_shape_and_bool_input() -> None:
 @pytest.mark.parametrize(
     ("call", "exc", "pattern"),
     [
-        (lambda: golden.pack_bitstream(np.zeros((2, 2, 2), np.uint8)), ValueError, r"bits must be 1-D \(N,\) or 2-D \(B, N\), got 3-D"),
-        (lambda: golden.pack_bitstream(np.array([0, 2, 1])), ValueError, r"bits must be 0 or 1, got 2 at index \(1,\)"),
-        (lambda: golden.pack_bitstream(np.array([0.0, 1.0])), TypeError, r"bits must be a bool or integer array of 0/1, got dtype float64"),
-        (lambda: golden.unpack_bitstream(np.zeros(2, np.uint64), 200), ValueError, r"packed has n_words=2 but original_length=200 needs ceil\(original_length/64\)=4"),
-        (lambda: golden.unpack_bitstream(np.zeros(2, np.uint64), 100.0), TypeError, r"original_length must be an int, got float 100\.0"),
-        (lambda: golden.vec_and(np.zeros(2, np.uint64), np.zeros(3, np.uint64)), ValueError, r"same shape, got a\(2,\), b\(3,\)"),
-        (lambda: golden.vec_and(np.zeros(2, np.uint64), np.zeros(2)), TypeError, r"b must hold packed 64-bit words \(uint64\), got dtype float64"),
-        (lambda: golden.vec_not(np.zeros(2, np.uint64), length=200), ValueError, r"a has n_words=2 but length=200 needs ceil\(length/64\)=4"),
-        (lambda: golden.vec_not(np.zeros(2, np.uint64), length=0), ValueError, r"length must be a positive int, got 0"),
-        (lambda: golden.vec_xnor(np.zeros(2, np.uint64), np.zeros(2, np.uint64), length=2.5), TypeError, r"length must be an int, got float 2\.5"),
-        (lambda: golden.vec_mux(np.zeros(2, np.uint64), np.zeros(2, np.uint64), np.zeros(1, np.uint64), length=100), ValueError, r"sel\(2,\), a\(2,\), b\(1,\)"),
-        (lambda: golden.vec_mac(np.zeros((2, 3), np.uint64), np.zeros((3, 1), np.uint64)), ValueError, r"packed_weights must be 3-D \(n_out, n_in, n_words\), got 2-D"),
-        (lambda: golden.vec_mac(np.zeros((2, 3, 1), np.uint64), np.zeros(3, np.uint64)), ValueError, r"packed_inputs must be 2-D \(n_in, n_words\), got 1-D"),
-        (lambda: golden.vec_mac(np.zeros((2, 3, 1), np.uint64), np.zeros((4, 1), np.uint64)), ValueError, r"does not match packed_inputs"),
-        (lambda: golden.vec_popcount(np.array([-1])), ValueError, r"packed must not be negative, got -1"),
+        (lambda: golden.pack_bitstream(np.zeros((2, 2, 2), np.uint8)), ValueError,
+         r"bits must be 1-D \(N,\) or 2-D \(B, N\), got 3-D"),
+        (lambda: golden.pack_bitstream(np.array([0, 2, 1])), ValueError,
+         r"bits must be 0 or 1, got 2 at index \(1,\)"),
+        (lambda: golden.pack_bitstream(np.array([0.0, 1.0])), TypeError,
+         r"bits must be a bool or integer array of 0/1, got dtype float64"),
+        (lambda: golden.unpack_bitstream(np.zeros(2, np.uint64), 200), ValueError,
+         r"packed has n_words=2 but original_length=200 needs ceil\(original_length/64\)=4"),
+        (lambda: golden.unpack_bitstream(np.zeros(2, np.uint64), 100.0), TypeError,
+         r"original_length must be an int, got float 100\.0"),
+        (lambda: golden.vec_and(np.zeros(2, np.uint64), np.zeros(3, np.uint64)), ValueError,
+         r"same shape, got a\(2,\), b\(3,\)"),
+        (lambda: golden.vec_and(np.zeros(2, np.uint64), np.zeros(2)), TypeError,
+         r"b must hold packed 64-bit words \(uint64\), got dtype float64"),
+        (lambda: golden.vec_not(np.zeros(2, np.uint64), length=200), ValueError,
+         r"a has n_words=2 but length=200 needs ceil\(length/64\)=4"),
+        (lambda: golden.vec_not(np.zeros(2, np.uint64), length=0), ValueError,
+         r"length must be a positive int, got 0"),
+        (lambda: golden.vec_xnor(np.zeros(2, np.uint64), np.zeros(2, np.uint64), length=2.5),
+         TypeError, r"length must be an int, got float 2\.5"),
+        (lambda: golden.vec_mux(np.zeros(2, np.uint64), np.zeros(2, np.uint64),
+                                np.zeros(1, np.uint64), length=100),
+         ValueError, r"sel\(2,\), a\(2,\), b\(1,\)"),
+        (lambda: golden.vec_mac(np.zeros((2, 3), np.uint64), np.zeros((3, 1), np.uint64)),
+         ValueError, r"packed_weights must be 3-D \(n_out, n_in, n_words\), got 2-D"),
+        (lambda: golden.vec_mac(np.zeros((2, 3, 1), np.uint64), np.zeros(3, np.uint64)), ValueError,
+         r"packed_inputs must be 2-D \(n_in, n_words\), got 1-D"),
+        (lambda: golden.vec_mac(np.zeros((2, 3, 1), np.uint64), np.zeros((4, 1), np.uint64)),
+         ValueError, r"does not match packed_inputs"),
+        (lambda: golden.vec_popcount(np.array([-1])), ValueError,
+         r"packed must not be negative, got -1"),
     ],
 )
 def test_vector_ops_reject(call, exc, pattern) -> None:
@@ -95,7 +111,8 @@ def test_vec_mac_equals_sc_counts() -> None:
     got = golden.vec_mac(w, x)
     assert got.dtype == np.int64
     assert np.array_equal(got, golden.sc_counts(w, p, length=100, seed=42))
-    manual = [sum(bin(int(w[o, i, k]) & int(x[i, k])).count("1") for i in range(5) for k in range(2))
+    manual = [sum(bin(int(w[o, i, k]) & int(x[i, k])).count("1")
+                  for i in range(5) for k in range(2))
               for o in range(4)]
     assert got.tolist() == manual
     assert golden.vec_popcount(x) == int(golden.unpack_bitstream(x, 100).sum())

@@ -104,7 +104,8 @@ def test_installed_wheel_runs_regression(tmp_path: Path) -> None:
     work.mkdir()
     site = Path(_run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                      cwd=work, env=env).stdout.strip()).resolve()
-    code = "import testbench, testbench.design as d; print(testbench.__file__); print(d.REFERENCE_RTL)"
+    code = ("import testbench, testbench.design as d; "
+            "print(testbench.__file__); print(d.REFERENCE_RTL)")
     probe = _run([str(py), "-c", code], cwd=work, env=env)
     module, reference = (Path(line) for line in probe.stdout.splitlines())
     assert module.resolve().is_relative_to(site), f"testbench imported from {module}, not {site}"

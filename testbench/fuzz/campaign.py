@@ -1,4 +1,4 @@
-"""Property-based campaigns (hypothesis) on backends, the emulator and the RTL; shrink, save, replay."""
+"""Property-based campaigns (hypothesis) on backends, emulator and RTL; shrink, save, replay."""
 
 from __future__ import annotations
 
@@ -282,8 +282,8 @@ def run_campaign(
                 on_progress(result)
         if check and (got.shape != expected.shape or (got != expected).any()):
             where = f"({txn.n_out}x{txn.n_in}, length={txn.length}, seed={txn.seed:#x})"
-            last_fail[:] = [txn, drive,
-                            f"counts differ: expected {expected.tolist()}, got {got.tolist()} {where}"]
+            last_fail[:] = [txn, drive, f"counts differ: expected {expected.tolist()}, "
+                                        f"got {got.tolist()} {where}"]
             raise AssertionError(last_fail[2])
 
     # The shrink rounds below replay the failure from a database, and count its new saves.

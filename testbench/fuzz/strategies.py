@@ -1,4 +1,4 @@
-"""Hypothesis strategies of the contract's edge cases: probabilities, lengths, seeds, shapes, txns."""
+"""Hypothesis strategies of the contract's edge cases: probs, lengths, seeds, shapes, txns."""
 
 from __future__ import annotations
 

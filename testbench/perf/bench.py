@@ -53,7 +53,8 @@ def get_workload(name: str) -> Workload:
     try:
         return WORKLOADS[name]
     except KeyError:
-        raise ValueError(f"unknown workload {name!r}; valid names: {', '.join(WORKLOADS)}") from None
+        raise ValueError(
+            f"unknown workload {name!r}; valid names: {', '.join(WORKLOADS)}") from None
 
 
 def timeit(fn: Callable[[], object], *, min_time: float = 0.2, min_reps: int = 5,
@@ -152,11 +153,11 @@ def run_bench(workloads: list[str] | None = None, backends: list[str] | None = N
         times: dict[str, float] = {}
         for name in runnable:
             be = golden.get_backend(name)
-            times[name] = timeit(lambda be=be: be.sc_forward(
-                weights, probs, length=wl.length, seed=wl.input_seed))
+            times[name] = timeit(lambda be=be, w=weights, p=probs, wl=wl: be.sc_forward(
+                w, p, length=wl.length, seed=wl.input_seed))
         if upstream is not None:
-            times["upstream"] = timeit(lambda: upstream(weights, probs, wl.length,
-                                                        seed=wl.input_seed))
+            times["upstream"] = timeit(lambda w=weights, p=probs, wl=wl: upstream(
+                w, p, wl.length, seed=wl.input_seed))
         base = times.get("numpy")
         results = [
             {
@@ -266,8 +267,9 @@ def bench_sweep(ranks: int = 2, points: int = 48) -> dict:
         ):
             out = os.path.join(tmp, label.replace(" ", "_"))
             start = time.perf_counter()
-            subprocess.run(prefix + [sys.executable, "-m", "testbench", "sweep", spec, "--out", out],
-                           env=env, check=True, capture_output=True)
+            subprocess.run(
+                prefix + [sys.executable, "-m", "testbench", "sweep", spec, "--out", out],
+                env=env, check=True, capture_output=True)
             wall = time.perf_counter() - start
             stable = [json.dumps({k: r[k] for k in ("key", "status", "digest")})
                       for r in read_records(__import__("pathlib").Path(out))]

@@ -1,4 +1,4 @@
-"""Cycles per second of the emulator (emu.run_dense) against Icarus and Verilator on one workload."""
+"""Cycles per second of the emulator (emu.run_dense) vs Icarus and Verilator on one workload."""
 
 from __future__ import annotations
 

@@ -11,8 +11,9 @@ __all__ = ["bench_tables", "compare_table"]
 
 def compare_table(rows: list[CompareRow], title: str = "sctb compare") -> Table:
     table = Table(title=title)
+    numeric = ("cases", "mismatches", "seconds")
     for col in ("backend", "cases", "mismatches", "seconds", "status"):
-        table.add_column(col, justify="right" if col in ("cases", "mismatches", "seconds") else "left")
+        table.add_column(col, justify="right" if col in numeric else "left")
     for r in rows:
         if r.skipped:
             status = f"[yellow]skipped[/yellow]: {r.skipped}"

@@ -1,4 +1,4 @@
-"""MPI helpers: SC-NeuroCore's ``MPIDriver`` API (exact, remainder kept) with a one-rank fallback."""
+"""MPI helpers: SC-NeuroCore's ``MPIDriver`` API (exact, remainder kept), one-rank fallback."""
 
 from __future__ import annotations
 

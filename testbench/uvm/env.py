@@ -200,7 +200,7 @@ class HypothesisSeq(DenseBaseSeq):
             raise AssertionError(failure)
 
 
-# ---- agent ----------------------------------------------------------------------------------------
+# ---- agent --------------------------------------------------------------------------------------
 class DenseDriver(uvm_driver):
     """Runs each item tile by tile through the BFM and publishes it with its counts on ``ap``."""
 
@@ -240,7 +240,8 @@ class ResultMonitor(uvm_subscriber):
 
     def write(self, item: DenseItem) -> None:
         if item.counts is None or item.counts.shape != (item.txn.n_out,):
-            raise AssertionError(f"{item}: no counts or wrong shape {getattr(item.counts, 'shape', None)}")
+            shape = getattr(item.counts, "shape", None)
+            raise AssertionError(f"{item}: no counts or wrong shape {shape}")
         self.seen += 1
         self.ap.write(item)
 
