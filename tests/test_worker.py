@@ -1,4 +1,4 @@
-"""The worker's build-failure summary: the first compiler errors, as Icarus and Verilator print them."""
+"""The first compiler errors of a failed build, as Icarus and Verilator print them."""
 
 from __future__ import annotations
 
