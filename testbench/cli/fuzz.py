@@ -21,6 +21,7 @@ from .. import coverage, runner
 from ..design import DesignError, load_design
 from ..fuzz import FUZZ_CORE, FuzzResult, expected_counts, load_txn, replay_command, run_campaign
 from ..model import DenseTxn
+from .args import add_design_argument
 
 __all__ = ["add_arguments", "execute_backends", "execute_emu", "main", "run"]
 
@@ -41,10 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="stop after about this many seconds")
     parser.add_argument("--out", default="sctb-out/fuzz",
                         help="output directory (hypothesis databases, minimal.npz)")
-    parser.add_argument("--rtl-dir", "--design", dest="rtl_dir", default=None, metavar="PATH",
-                        help="with --target rtl: the design under test (a directory with an "
-                             "sctb.toml or an sc.f, or such a file; default: the bundled "
-                             "reference RTL)")
+    add_design_argument(parser, "with --target rtl: ")
     parser.add_argument("--replay", default=None, metavar="FILE",
                         help="run only the transaction saved in FILE (.npz) on --target")
 

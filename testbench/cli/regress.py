@@ -33,6 +33,7 @@ from ..runner import (
     suites_help,
     summary,
 )
+from .args import add_design_argument, non_negative_int, positive_float, positive_int
 
 __all__ = ["add_arguments", "coverage_report", "results_table", "run", "run_rtl", "speed_lines"]
 
@@ -41,23 +42,13 @@ __all__ = ["add_arguments", "coverage_report", "results_table", "run", "run_rtl"
 QUICK_RANDOM = 8
 
 
-def _non_negative(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an int >= 0, got {value!r}") from None
-    if n < 0:
-        raise argparse.ArgumentTypeError(f"expected an int >= 0, got {value!r}")
-    return n
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.epilog = suites_help()
     parser.add_argument("--out", type=pathlib.Path, default=pathlib.Path("sctb-out"),
                         help="output directory for results (default: sctb-out)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the random cases")
-    parser.add_argument("--random", type=_non_negative, default=None, dest="n_random",
+    parser.add_argument("--random", type=non_negative_int, default=None, dest="n_random",
                         help="random golden-comparison cases (default: 200 with --golden full, "
                              f"{QUICK_RANDOM} with --golden quick)")
     parser.add_argument("--golden", choices=("full", "quick", "none"), default="full",
@@ -68,7 +59,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="also write a self-contained HTML report (index.html, report.json, "
                              "the merged JUnit file, wave files of failures) to DIR; needs "
                              "matplotlib (the 'report' extra)")
-    parser.add_argument("--report-waves", type=_non_negative, default=16, metavar="N",
+    parser.add_argument("--report-waves", type=non_negative_int, default=16, metavar="N",
                         help="with --report: re-run at most N failing tests with waves "
                              "(default: 16)")
     _add_rtl_arguments(parser)
@@ -239,14 +230,11 @@ def _add_rtl_arguments(parser: argparse.ArgumentParser) -> None:
                              "where the design provides what they probe (default: all)")
     parser.add_argument("--backend", default="numpy", dest="rtl_backend",
                         help="golden backend that predicts the RTL's counts (default: numpy)")
-    parser.add_argument("--jobs", type=int, default=max(1, (os.cpu_count() or 2) // 2),
+    parser.add_argument("--jobs", type=positive_int, default=max(1, (os.cpu_count() or 2) // 2),
                         help="RTL suite runs in parallel (default: half the cores)")
-    parser.add_argument("--scale", type=float, default=1.0,
+    parser.add_argument("--scale", type=positive_float, default=1.0,
                         help="multiplies the RTL random batch sizes (default: 1)")
-    parser.add_argument("--rtl-dir", "--design", dest="rtl_dir", default=None, metavar="PATH",
-                        help="the design under test: a directory with an sctb.toml or an sc.f "
-                             "(+ sc.vlt waivers), or such a file (default: the bundled "
-                             "reference RTL); see docs/verify-your-design.md")
+    add_design_argument(parser)
     parser.add_argument("--no-rtl", action="store_true", help="skip the RTL suites")
 
 

@@ -17,6 +17,7 @@ from ..runner import (
     run_suite,
     suites_help,
 )
+from .args import add_design_argument, positive_float, positive_int
 from .compare import backend_name
 
 __all__ = ["add_arguments", "run"]
@@ -27,26 +28,6 @@ def _suite_name(value: str) -> str:
         raise argparse.ArgumentTypeError(
             f"unknown suite {value!r}; valid suites: {', '.join(SUITES)}")
     return value
-
-
-def _positive_int(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"expected an int >= 1, got {value!r}")
-    return n
-
-
-def _positive_float(value: str) -> float:
-    try:
-        x = float(value)
-    except ValueError:
-        x = 0.0
-    if not x > 0 or x == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a number > 0, got {value!r}")
-    return x
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -61,15 +42,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="golden backend of the predictions (default: numpy)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
                         help=f"seed of the random stimulus (default {DEFAULT_SEED})")
-    parser.add_argument("--scale", type=_positive_float, default=1.0,
+    parser.add_argument("--scale", type=positive_float, default=1.0,
                         help="multiplies the random batch sizes (default 1)")
     parser.add_argument("--test", default=None, help="run only this test")
-    parser.add_argument("--rtl-dir", "--design", dest="rtl_dir", default=None, metavar="PATH",
-                        help="the design under test: a directory with an sctb.toml or an sc.f, "
-                             "or such a file (default: the bundled reference RTL)")
+    add_design_argument(parser)
     parser.add_argument("--out", default="sctb-out", help="output directory (default sctb-out)")
     parser.add_argument("--waves", action="store_true", help="record waves")
-    parser.add_argument("--jobs", type=_positive_int, default=1,
+    parser.add_argument("--jobs", type=positive_int, default=1,
                         help="runs in parallel (default 1)")
 
 

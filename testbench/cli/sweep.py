@@ -12,6 +12,7 @@ from rich.table import Table
 
 from ..design import DesignError, load_design
 from ..sweep import SpecError, SweepResult, get_comm, load_spec, run_sweep
+from .args import add_design_argument
 
 __all__ = ["add_arguments", "run", "summary_table"]
 
@@ -23,9 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--resume", action="store_true",
                         help="skip points that already have a result under --out")
     parser.add_argument("--only", metavar="KEY", help="run just this point (replay)")
-    parser.add_argument("--rtl-dir", "--design", dest="rtl_dir", default=None, metavar="PATH",
-                        help="the design under test of the rtl check (overrides sweep.design; "
-                             "default: the bundled reference RTL)")
+    add_design_argument(parser, "of the rtl check (overrides sweep.design): ")
     parser.add_argument("--in-process", action="store_true",
                         help="run points in the rank's own process instead of a worker "
                              "subprocess (for debugging; a crash then ends the sweep)")
