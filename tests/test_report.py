@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -204,6 +205,9 @@ def test_passing_report_in_headless_chromium(reports, browser) -> None:
     assert browser.title == "sctb regress: PASSED"
     assert browser.find_element(By.ID, "headline").text == "sctb regress: PASSED"
     assert data["passed"] is True and data["reasons"] == []
+    assert "reference (the bundled reference RTL)" in browser.find_element(By.ID, "design").text
+    assert data["design"]["reference"] and len(_rows(browser, "design-files")) == len(
+        data["design"]["files"])
     _assert_plot_renders(browser)
 
     golden_rows = _rows(browser, "golden")
@@ -257,6 +261,10 @@ def test_failure_report_lists_replays_and_wave_files(reports, browser) -> None:
     assert severe == [], severe
     assert browser.title == "sctb regress: FAILED"
     assert "RTL: 1 of 1 runs failed" in browser.find_element(By.CSS_SELECTOR, "ul.reasons").text
+    assert "rtl (a user design)" in browser.find_element(By.ID, "design").text
+    mutated = [f for f in data["design"]["files"] if f["path"].endswith("sc_lfsr16.v")]
+    assert mutated and mutated[0]["sha256"] != hashlib.sha256(
+        (ROOT / "rtl_models" / "sc_lfsr16.v").read_bytes()).hexdigest()
     _assert_plot_renders(browser)
     blocks = browser.find_elements(By.CSS_SELECTOR, "div.failure")
     names = [b.find_element(By.TAG_NAME, "h3").text for b in blocks]
