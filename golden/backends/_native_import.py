@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["IMPORT_ERROR", "native"]
+__all__ = ["IMPORT_ERROR", "native", "unavailable_reason"]
 
 try:  # without the extension the Rust engines report why they are unavailable
     from .. import _native
@@ -14,3 +14,14 @@ except ImportError as _exc:  # pragma: no cover - depends on the build
 else:
     native = _native
     IMPORT_ERROR = None
+
+
+def unavailable_reason(module: Any, import_error: str | None, symbols: tuple[str, ...]
+                       ) -> str | None:
+    """Why a Rust engine needing ``symbols`` of ``module`` (``golden._native``) cannot run here."""
+    if module is None:
+        return f"golden._native is not built ({import_error}); run `make native`"
+    missing = [s for s in symbols if not hasattr(module, s)]
+    if missing:
+        return f"golden._native is stale: it lacks {', '.join(missing)}; run `make native`"
+    return None

@@ -10,6 +10,7 @@ from .._neuron import LifParams, LifState
 from .._neuron_models import NeuronModel
 from ._native_import import IMPORT_ERROR as _IMPORT_ERROR
 from ._native_import import native as _native
+from ._native_import import unavailable_reason
 
 __all__ = ["RustNeuron"]
 
@@ -31,12 +32,7 @@ class RustNeuron(NeuronModel):
 
     @classmethod
     def unavailable_reason(cls) -> str | None:
-        if _native is None:
-            return f"golden._native is not built ({_IMPORT_ERROR}); run `make native`"
-        missing = [s for s in _NATIVE_SYMBOLS if not hasattr(_native, s)]
-        if missing:
-            return f"golden._native is stale: it lacks {', '.join(missing)}; run `make native`"
-        return None
+        return unavailable_reason(_native, _IMPORT_ERROR, _NATIVE_SYMBOLS)
 
     def __init__(self) -> None:
         reason = self.unavailable_reason()

@@ -10,6 +10,7 @@ from .._backend import Backend
 from .._validate import _is_int
 from ._native_import import IMPORT_ERROR as _IMPORT_ERROR
 from ._native_import import native as _native
+from ._native_import import unavailable_reason
 
 __all__ = ["KERNEL_PATHS", "RustBackend"]
 
@@ -86,14 +87,7 @@ class RustBackend(Backend):
 
     @classmethod
     def unavailable_reason(cls) -> str | None:
-        if _native is None:
-            return f"golden._native is not built ({_IMPORT_ERROR}); run `make native`"
-        missing = [s for s in _NATIVE_SYMBOLS if not hasattr(_native, s)]
-        if missing:
-            return (
-                f"golden._native is stale: it lacks {', '.join(missing)}; run `make native`"
-            )
-        return None
+        return unavailable_reason(_native, _IMPORT_ERROR, _NATIVE_SYMBOLS)
 
     @staticmethod
     def kernel_paths() -> list[str]:

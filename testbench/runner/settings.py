@@ -37,6 +37,14 @@ def _opt(name: str, value: Any, kind: type, *, positive: bool = False) -> Any:
     return value
 
 
+def _reject_unknown(cls: type, keys: Mapping[str, Any], what: str) -> None:
+    """ValueError naming the keys that are not fields of the dataclass ``cls``."""
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(keys) - names)
+    if unknown:
+        raise ValueError(f"{what}: unknown fields {unknown}; valid: {sorted(names)}")
+
+
 @dataclasses.dataclass(frozen=True)
 class SimOptions:
     """Optional per-run settings of a simulation (``None``: the suite's default).
@@ -84,10 +92,7 @@ class SimOptions:
             return options
         if not isinstance(options, Mapping):
             raise TypeError(f"options must be a SimOptions, a mapping or None, got {options!r}")
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(options) - names)
-        if unknown:
-            raise ValueError(f"options: unknown fields {unknown}; valid: {sorted(names)}")
+        _reject_unknown(cls, options, "options")
         return cls(**{k: (str(v) if isinstance(v, os.PathLike) else v)
                       for k, v in options.items()})
 
@@ -185,10 +190,7 @@ class SimSettings:
             raise ValueError(f"{ENV_VAR}: not JSON ({e}): {text[:200]!r}") from None
         if not isinstance(data, dict):
             raise ValueError(f"{ENV_VAR}: expected a JSON object, got {text[:200]!r}")
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(data) - names)
-        if unknown:
-            raise ValueError(f"{ENV_VAR}: unknown fields {unknown}; valid: {sorted(names)}")
+        _reject_unknown(cls, data, ENV_VAR)
         try:
             core = data.get("core")
             if core is not None:
