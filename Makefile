@@ -5,9 +5,10 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.sctb-setup
-EXTRAS := test,numba,jax,upstream,mpi,sim,report
+EXTRAS := test,numba,jax,upstream,mpi,sim,report,eda
 SIMS := $(VENV)/.sctb-sims
 BROWSER := $(VENV)/.sctb-browser
+EDA := $(VENV)/.sctb-eda
 # One simulator build cache for every run (tests, regress, sweeps), outside git.
 IN_VENV := VIRTUAL_ENV=$(CURDIR)/$(VENV) PATH=$(CURDIR)/$(VENV)/bin:$$PATH SCTB_SIM_CACHE=$(CURDIR)/sctb-out/sim-cache
 OUT ?= sctb-out
@@ -36,7 +37,12 @@ $(BROWSER): testbench/setup_browser.sh $(STAMP)
 	bash testbench/setup_browser.sh $(VENV)
 	touch $@
 
-setup: native $(SIMS) $(BROWSER)
+# yosys, SymbiYosys, nextpnr-ice40, z3 (the eda extra), warmed once: their first call compiles ~3 min.
+$(EDA): testbench/setup_eda.sh $(STAMP)
+	bash testbench/setup_eda.sh $(VENV)
+	touch $@
+
+setup: native $(SIMS) $(BROWSER) $(EDA)
 
 cargo-test:
 	cargo test --release --manifest-path rust/Cargo.toml

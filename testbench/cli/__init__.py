@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from rich.console import Console
 
+from ..eda import ToolError
 from . import bench, compare, emulate, fuzz, regress, sim, sweep
 
 __all__ = ["build_parser", "main"]
@@ -40,7 +41,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``sctb``; returns the exit status."""
     args = build_parser().parse_args(argv)
     console = Console(soft_wrap=True)  # long lines (replay commands) stay copy-pastable
-    return int(args.func(args, console))
+    try:
+        return int(args.func(args, console))
+    except ToolError as e:  # an EDA tool missing, crashed or out of time: infrastructure, exit 3
+        console.print(f"error: {e}", markup=False, highlight=False)
+        return 3
 
 
 if __name__ == "__main__":

