@@ -1,4 +1,4 @@
-"""The EDA tool layer: tools found beside Python; a missing or slow tool is a ToolError, not a pass."""
+"""The EDA tool layer: tools found beside Python; a missing or slow tool is ToolError, no pass."""
 
 from __future__ import annotations
 
