@@ -281,6 +281,40 @@ fn popcount_total(
     Ok(py.detach(|| popcount::popcount(w, lvl)))
 }
 
+/// The shared front of the elementwise packed ops: the operands have one shape, `length` (when
+/// given) is positive and matches the last axis, every operand is C-contiguous; then
+/// `kernel(operands, out, n_words)` runs without the GIL into a zeroed result of that shape.
+fn packed_map<'py, F>(
+    py: Python<'py>,
+    operands: &[(&str, &PyReadonlyArrayDyn<'py, u64>)],
+    length: Option<usize>,
+    kernel: F,
+) -> PyResult<Bound<'py, PyArrayDyn<u64>>>
+where
+    F: FnOnce(&[&[u64]], &mut [u64], usize) + Send,
+{
+    let names: Vec<&str> = operands.iter().map(|(n, _)| *n).collect();
+    let shapes: Vec<&[usize]> = operands.iter().map(|(_, a)| a.shape()).collect();
+    same_shape(&names, &shapes)?;
+    let shape = shapes[0].to_vec();
+    let mut nw = 0;
+    if let Some(length) = length {
+        check_length(length)?;
+        nw = last_axis(&shape, names[0])?;
+        check_words_len(names[0], nw, length)?;
+    }
+    let slices = operands
+        .iter()
+        .map(|(n, a)| contiguous(a, n))
+        .collect::<PyResult<Vec<_>>>()?;
+    let out = py.detach(|| {
+        let mut out = vec![0u64; slices[0].len()];
+        kernel(&slices, &mut out, nw);
+        out
+    });
+    Ok(dyn_array(py, &shape, out))
+}
+
 /// `a & b` (same shape).
 #[pyfunction]
 fn vec_and<'py>(
@@ -288,15 +322,9 @@ fn vec_and<'py>(
     a: PyReadonlyArrayDyn<'py, u64>,
     b: PyReadonlyArrayDyn<'py, u64>,
 ) -> PyResult<Bound<'py, PyArrayDyn<u64>>> {
-    same_shape(&["a", "b"], &[a.shape(), b.shape()])?;
-    let shape = a.shape().to_vec();
-    let (sa, sb) = (contiguous(&a, "a")?, contiguous(&b, "b")?);
-    let out = py.detach(|| {
-        let mut out = vec![0u64; sa.len()];
-        ops::and_into(sa, sb, &mut out);
-        out
-    });
-    Ok(dyn_array(py, &shape, out))
+    packed_map(py, &[("a", &a), ("b", &b)], None, |s, out, _| {
+        ops::and_into(s[0], s[1], out)
+    })
 }
 
 /// `~(a ^ b)` with padding bits cleared.
@@ -307,18 +335,9 @@ fn vec_xnor<'py>(
     b: PyReadonlyArrayDyn<'py, u64>,
     length: usize,
 ) -> PyResult<Bound<'py, PyArrayDyn<u64>>> {
-    same_shape(&["a", "b"], &[a.shape(), b.shape()])?;
-    check_length(length)?;
-    let shape = a.shape().to_vec();
-    let nw = last_axis(&shape, "a")?;
-    check_words_len("a", nw, length)?;
-    let (sa, sb) = (contiguous(&a, "a")?, contiguous(&b, "b")?);
-    let out = py.detach(|| {
-        let mut out = vec![0u64; sa.len()];
-        ops::xnor_into(sa, sb, &mut out, nw, length);
-        out
-    });
-    Ok(dyn_array(py, &shape, out))
+    packed_map(py, &[("a", &a), ("b", &b)], Some(length), |s, out, nw| {
+        ops::xnor_into(s[0], s[1], out, nw, length)
+    })
 }
 
 /// `~a` with padding bits cleared.
@@ -328,17 +347,9 @@ fn vec_not<'py>(
     a: PyReadonlyArrayDyn<'py, u64>,
     length: usize,
 ) -> PyResult<Bound<'py, PyArrayDyn<u64>>> {
-    check_length(length)?;
-    let shape = a.shape().to_vec();
-    let nw = last_axis(&shape, "a")?;
-    check_words_len("a", nw, length)?;
-    let sa = contiguous(&a, "a")?;
-    let out = py.detach(|| {
-        let mut out = vec![0u64; sa.len()];
-        ops::not_into(sa, &mut out, nw, length);
-        out
-    });
-    Ok(dyn_array(py, &shape, out))
+    packed_map(py, &[("a", &a)], Some(length), |s, out, nw| {
+        ops::not_into(s[0], out, nw, length)
+    })
 }
 
 /// `(sel & a) | (~sel & b)` with padding bits cleared.
@@ -350,22 +361,10 @@ fn vec_mux<'py>(
     b: PyReadonlyArrayDyn<'py, u64>,
     length: usize,
 ) -> PyResult<Bound<'py, PyArrayDyn<u64>>> {
-    same_shape(&["sel", "a", "b"], &[sel.shape(), a.shape(), b.shape()])?;
-    check_length(length)?;
-    let shape = sel.shape().to_vec();
-    let nw = last_axis(&shape, "sel")?;
-    check_words_len("sel", nw, length)?;
-    let (ss, sa, sb) = (
-        contiguous(&sel, "sel")?,
-        contiguous(&a, "a")?,
-        contiguous(&b, "b")?,
-    );
-    let out = py.detach(|| {
-        let mut out = vec![0u64; sa.len()];
-        ops::mux_into(ss, sa, sb, &mut out, nw, length);
-        out
-    });
-    Ok(dyn_array(py, &shape, out))
+    let operands = [("sel", &sel), ("a", &a), ("b", &b)];
+    packed_map(py, &operands, Some(length), |s, out, nw| {
+        ops::mux_into(s[0], s[1], s[2], out, nw, length)
+    })
 }
 
 /// Pack `(rows, n)` bytes (nonzero = 1) into uint64 `(rows, ceil(n/64))`, LSB first.
@@ -548,7 +547,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(vec_mux, m)?)?;
     m.add_function(wrap_pyfunction!(pack_bits, m)?)?;
     m.add_function(wrap_pyfunction!(unpack_bits, m)?)?;
-    m.add("LIF_PARALLEL_MIN_NEURON_STEPS", neuron::PAR_MIN_NEURON_STEPS)?;
+    m.add(
+        "LIF_PARALLEL_MIN_NEURON_STEPS",
+        neuron::PAR_MIN_NEURON_STEPS,
+    )?;
     m.add_function(wrap_pyfunction!(dot_to_current, m)?)?;
     m.add_function(wrap_pyfunction!(lif_run, m)?)?;
     Ok(())
