@@ -179,6 +179,7 @@ def get_proof(name: str) -> Proof:
 
 _FAILED = re.compile(r"failed assertion (\S+) at (\S+)(?: step (\d+))?")
 _TRACE = re.compile(r"counterexample trace(?: \[(\w+)\])?: (\S+)")
+_STEP = re.compile(r"Checking assertions in step (\d+)")
 _ERROR = re.compile(r"^.*(ERROR|Error).*$", re.M)
 
 
@@ -276,6 +277,10 @@ def _judge(res: ProofResult, rc: int, log: str, sby_dir: Path) -> None:
     if failed:
         res.prop = failed.group(1).split(".")[-1]
         res.step = int(failed.group(3)) if failed.group(3) else None
+        if res.step is None and word == "FAIL":   # bmc mode: the step being checked
+            before = log[:log.find("Assert failed")]
+            steps = _STEP.findall(before)
+            res.step = int(steps[-1]) if steps else None
     trace = traces.get("basecase") or traces.get("") or traces.get("induction")
     if trace:
         res.trace = str((sby_dir.parent / trace).resolve())
