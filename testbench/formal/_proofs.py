@@ -127,7 +127,7 @@ def _registry() -> dict[str, Proof]:
         proofs.append(_block(f"sng_w{w}", f"sc_sng W={w} is the 17-bit comparator "
                              "(x >= 65536 gives ones), every state and threshold", "prove_sng",
                              "sc_sng", {"W": w}, "bmc", 1))
-    for w in (1, 8, 64):
+    for w in (1, 8, 13):
         proofs.append(_block(f"lfsr16_w{w}", f"sc_lfsr16 W={w}: the W states are W single "
                              "contract steps, load (0 loads 1), advance moves exactly W, never "
                              "0 after a load (k-induction)", "prove_lfsr16", "sc_lfsr16",

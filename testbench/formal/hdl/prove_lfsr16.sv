@@ -40,7 +40,7 @@ module prove_lfsr16 #(
             loaded <= 1'b1;
             ref_r  <= (seed == 16'd0) ? 16'd1 : seed;
         end else if (advance) begin
-            ref_r <= steps(ref_r, W);
+            ref_r <= step(states[16*(W-1) +: 16]);   // = W steps, given state_ok below
         end
     end
 
@@ -49,11 +49,14 @@ module prove_lfsr16 #(
         ref_never_zero: assert (ref_r != 16'd0);
     end
 
-    wire [W-1:0] state_ok;   // state j equals j single steps of the reference
+    // State 0 is the reference register and state j is one contract step after state j - 1,
+    // so state j is j single steps of the reference (checked link by link: linear in W).
+    wire [W-1:0] state_ok;
+    assign state_ok[0] = (states[15:0] == ref_r);
     genvar j;
     generate
-        for (j = 0; j < W; j = j + 1) begin : g_state
-            assign state_ok[j] = (states[16*j +: 16] == steps(ref_r, j));
+        for (j = 1; j < W; j = j + 1) begin : g_state
+            assign state_ok[j] = (states[16*j +: 16] == step(states[16*(j-1) +: 16]));
         end
     endgenerate
     always @* if (loaded) begin
@@ -63,18 +66,26 @@ module prove_lfsr16 #(
     // advance moves the register by exactly W single steps (and nothing else moves it).
     reg        past_valid = 1'b0;
     reg        past_adv, past_load;
-    reg [15:0] past_r;
+    reg [15:0] past_r, past_last;
     always @(posedge clk) begin
         past_valid <= loaded;
         past_adv   <= advance;
         past_load  <= load;
         past_r     <= states[15:0];
+        past_last  <= states[16*(W-1) +: 16];
     end
     always @* if (past_valid && !past_load) begin
-        advance_moves_by_w: assert (states[15:0] == (past_adv ? steps(past_r, W) : past_r));
+        advance_moves_by_w: assert (states[15:0] == (past_adv ? step(past_last) : past_r));
     end
 
+    // No state is 0 (each link is local: step(s) = 0 only for s = 0), so neither is the next.
+    wire [W-1:0] nonzero;
+    generate
+        for (j = 0; j < W; j = j + 1) begin : g_nz
+            assign nonzero[j] = (states[16*j +: 16] != 16'd0);
+        end
+    endgenerate
     always @* if (loaded) begin
-        never_zero_after_load: assert (states[15:0] != 16'd0);
+        never_zero_after_load: assert (&nonzero);
     end
 endmodule
