@@ -73,6 +73,38 @@ def sby_command() -> list[str]:
             "--witness", tool_path("witness")]
 
 
+def _descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (Linux /proc; empty elsewhere)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _kill_tree(pid: int) -> None:
+    """Kill ``pid``, its process group and every descendant (sby starts its solvers in new
+    sessions, so the group alone would leave them running)."""
+    victims = _descendants(pid)
+    for p in (pid, *victims):
+        try:
+            os.kill(p, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
 def run_tool(argv: list[str], *, cwd: str | os.PathLike[str] | None = None,
              timeout: float | None = None, path_prefix: str | None = None) -> ToolRun:
     """Run one tool command and capture it; the caller judges ``returncode``.
@@ -84,8 +116,8 @@ def run_tool(argv: list[str], *, cwd: str | os.PathLike[str] | None = None,
     cwd : path, optional
         Working directory.
     timeout : float, optional
-        Wall-clock limit in seconds; on expiry the tool's whole process group is killed (sby's
-        solvers too).
+        Wall-clock limit in seconds; on expiry the tool and every process it started are
+        killed (sby's solvers too).
     path_prefix : str, optional
         A directory put first on the tool's PATH (smtbmc finds its solver there).
 
@@ -107,7 +139,7 @@ def run_tool(argv: list[str], *, cwd: str | os.PathLike[str] | None = None,
     try:
         stdout, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
+        _kill_tree(proc.pid)
         proc.communicate()
         raise ToolError(f"{Path(cmd[0]).name} ran past its limit of {timeout} s") from None
     return ToolRun(tuple(cmd), proc.returncode, stdout, stderr,

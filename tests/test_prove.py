@@ -135,3 +135,18 @@ def test_report_section_shows_each_proof_and_its_counterexample():
     page = prove_html({"prove": doc})
     assert "popcount_w8" in page and "k-induction" in page and "/x/trace.vcd" in page
     assert '<tr class="bad"><td>lfsr16_w8' in page
+
+
+def test_a_timed_out_tool_leaves_no_process_behind():
+    import subprocess
+    import sys
+    import time
+
+    marker = "317.25"  # an unusual sleep length to find the grandchild by
+    child = ("import subprocess, time; subprocess.Popen(['sleep', '" + marker + "'], "
+             "start_new_session=True); time.sleep(60)")
+    with pytest.raises(eda.ToolError, match="ran past its limit"):
+        eda.run_tool([sys.executable, "-c", child], timeout=1)
+    time.sleep(0.3)
+    left = subprocess.run(["pgrep", "-f", f"sleep {marker}"], capture_output=True, text=True)
+    assert left.stdout.strip() == ""

@@ -86,6 +86,10 @@ def _command(args: argparse.Namespace) -> str:
         cmd += args.design.cli_args()
     if args.report is not None:
         cmd += ["--report", str(args.report)]
+    if args.prove:
+        cmd += ["--prove", *(["--prove-quick"] if args.prove_quick else [])]
+        for name in args.proofs or []:
+            cmd += ["--prove-proof", name]
     return shlex.join(cmd)
 
 
