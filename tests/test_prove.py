@@ -66,6 +66,20 @@ def test_planted_bug_fails_a_named_proof(tmp_path, bug, file, old, new, proof, p
     assert res["prop"] in prop
     assert isinstance(res["step"], int) and res["step"] >= 0
     assert res["trace"].endswith(".vcd") and Path(res["trace"]).is_file()
+    if proof.startswith("dense_equiv"):  # the transaction, read back from the trace
+        t = res["transaction"]
+        assert t["length"] <= 4 and t["expected"] != t["observed"]
+        assert len(t["thresholds"]) == 1 and set(t["weight_bits"]["0,0"]) <= {"0", "1"}
+        # the checker's spec agrees with the golden model on the counterexample
+        import numpy as np
+
+        import golden
+
+        bits = t["weight_bits"]["0,0"][:t["length"]]
+        packed = np.array([[[int(bits[::-1], 2) if bits else 0]]], dtype=np.uint64)
+        p = np.array([t["thresholds"][0] / 65536.0])
+        counts = golden.sc_counts(packed, p, length=t["length"], seed=t["seed"])
+        assert int(counts[t["result_beat"]]) == t["expected"]
 
 
 def test_a_missing_tool_is_an_error_not_a_pass(tmp_path, monkeypatch):

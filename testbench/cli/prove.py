@@ -99,6 +99,13 @@ def run_prove(args: argparse.Namespace, console: Console, design: Design, out: P
             console.print(f"[red]FAILED[/red] {r.name}: {escape(r.detail)}"
                           + (f"; counterexample {escape(r.trace)}" if r.trace else ""),
                           soft_wrap=True)
+            if r.transaction:
+                t = r.transaction
+                console.print(f"  transaction: seed {t['seed']:#06x}, length {t['length']}, "
+                              f"thresholds {t['thresholds']}, weight bits (stream o,i: bit t "
+                              f"from 0) {t['weight_bits']}; result beat {t['result_beat']}: "
+                              f"expected {t['expected']}, got {t['observed']}",
+                              soft_wrap=True, highlight=False)
             console.print(f"  replay: {escape(replay(r, design))}", soft_wrap=True)
         elif r.status in ("ERROR", "UNKNOWN"):
             console.print(f"[red]{r.status}[/red] {r.name}: {escape(r.detail)} (logs: "

@@ -88,6 +88,9 @@ class ProofResult:
         The counterexample's VCD file.
     workdir : str or None
         The SymbiYosys directory (logs, model, traces).
+    transaction : dict or None
+        For an equivalence counterexample: the transaction (seed, length, thresholds, weight
+        bits per stream) and the expected and observed result beat, read from the trace.
     """
 
     name: str
@@ -102,6 +105,7 @@ class ProofResult:
     step: int | None = None
     trace: str | None = None
     workdir: str | None = None
+    transaction: dict | None = None
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -141,7 +145,7 @@ def _registry() -> dict[str, Proof]:
             {"N_IN": n_in, "N_OUT": n_out, "W": w, "LMAX": lmax, "STALL": 1, "LAT": 4},
             "prove", depth, "z3", _dense_needs(n_in, n_out, w), scope="port"))
     for n_in, n_out, w, lmax, stalls in ((1, 1, 4, 4, 0), (1, 1, 4, 4, 1), (1, 2, 3, 5, 0),
-                                         (2, 1, 8, 6, 0)):
+                                         (2, 1, 8, 6, 0), (2, 2, 4, 8, 0)):
         depth = 2 + n_in + -(-lmax // w) + n_out + (2 if stalls else 0)
         tag = "_stalls" if stalls else ""
         proofs.append(Proof(
@@ -285,6 +289,8 @@ def _judge(res: ProofResult, rc: int, log: str, sby_dir: Path) -> None:
     if trace:
         res.trace = str((sby_dir.parent / trace).resolve())
     if word == "FAIL":
+        if res.trace and res.name.startswith("dense_equiv"):
+            res.transaction = _equiv_transaction(Path(res.trace), get_proof(res.name))
         res.status = "FAIL"
         res.detail = f"assertion {res.prop} fails" + (f" at cycle {res.step}"
                                                        if res.step is not None else "")
@@ -298,6 +304,56 @@ def _judge(res: ProofResult, rc: int, log: str, sby_dir: Path) -> None:
         res.status = "ERROR"
         res.detail = (errors[0] if errors else f"SymbiYosys exited {rc} with status "
                       f"{word or 'none'}")[:400]
+
+
+def _vcd_top_values(path: Path) -> dict[str, str]:
+    """The last value (a bit string, MSB first) of every signal of the trace's top module."""
+    ids: dict[str, str] = {}
+    values: dict[str, str] = {}
+    depth = 0
+    for line in path.read_text(errors="replace").splitlines():
+        tok = line.split()
+        if not tok:
+            continue
+        if tok[0] == "$scope":
+            depth += 1
+        elif tok[0] == "$upscope":
+            depth -= 1
+        elif tok[0] == "$var" and depth == 1 and len(tok) >= 5:
+            ids[tok[3]] = tok[4]
+        elif tok[0][0] == "b" and len(tok) == 2 and tok[1] in ids:
+            values[ids[tok[1]]] = tok[0][1:]
+        elif tok[0][0] in "01xz" and len(tok) == 1 and tok[0][1:] in ids:
+            values[ids[tok[0][1:]]] = tok[0][0]
+    return values
+
+
+def _equiv_transaction(trace: Path, proof: Proof) -> dict | None:
+    """The free transaction of a failed equivalence proof, and its failing result beat."""
+    try:
+        v = _vcd_top_values(trace)
+        p = proof.parameters
+        n_in, n_out, w, lmax = p["N_IN"], p["N_OUT"], p["W"], p["LMAX"]
+        lpad = -(-lmax // w) * w
+        cnt_w = 25 + (n_in - 1).bit_length()
+
+        def field(name: str, lo: int, width: int) -> int:
+            bits = v[name].replace("x", "0").replace("z", "0")
+            return int(bits, 2) >> lo & ((1 << width) - 1)
+
+        idx = field("res_idx", 0, 8)
+        return {
+            "seed": field("seed", 0, 16), "length": field("len", 0, 25),
+            "thresholds": [field("thr", 17 * i, 17) for i in range(n_in)],
+            "weight_bits": {f"{o},{i}": "".join(
+                str(field("wts", (o * n_in + i) * lpad + t, 1)) for t in range(lpad))
+                for o in range(n_out) for i in range(n_in)},
+            "result_beat": idx,
+            "expected": field("expect", idx * cnt_w, cnt_w) if idx < n_out else None,
+            "observed": field("res_data", 0, cnt_w),
+        }
+    except (OSError, KeyError, ValueError):
+        return None
 
 
 def run_proofs(names: list[str], design: Design, out_dir: Path, *, timeout: float = 300.0,
