@@ -164,3 +164,15 @@ def test_a_timed_out_tool_leaves_no_process_behind():
     time.sleep(0.3)
     left = subprocess.run(["pgrep", "-f", f"sleep {marker}"], capture_output=True, text=True)
     assert left.stdout.strip() == ""
+
+
+def test_a_block_with_other_ports_fails_the_preflight(tmp_path):
+    design = _mutant(tmp_path, "renamed_port", "sc_popcount.v", "output wire [OUT_W-1:0] count",
+                     "output wire [OUT_W-1:0] total")
+    src = design / "sc_popcount.v"
+    src.write_text(src.read_text().replace("assign count =", "assign total ="))
+    status, doc = _prove(tmp_path, "--proof", "popcount_w1", "--rtl-dir", str(design))
+    assert status == 1
+    (res,) = doc["proofs"]
+    assert res["status"] == "FAIL" and "pre-flight" in res["detail"]
+    assert "missing port count" in res["detail"]

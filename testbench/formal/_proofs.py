@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..design import Design
 from ..eda import ToolError, run_tool, sby_command, tool_path
-from ..preflight import PreflightError, Requirement, check_requirement
+from ..preflight import PreflightError, Requirement, check_requirement, verilator_executable
 
 __all__ = ["HDL_DIR", "PROOFS", "QUICK", "STATUSES", "Proof", "ProofResult", "applicability",
            "get_proof", "run_proof", "run_proofs"]
@@ -239,7 +239,9 @@ def run_proof(proof: Proof, design: Design, workdir: Path, *, timeout: float = 3
     try:
         why = applicability(proof, design)
     except PreflightError as e:
-        res.status, res.detail = "FAIL", f"pre-flight: {e}"
+        # Verilator missing is infrastructure; a design that does not fit the contract fails.
+        res.status = "ERROR" if verilator_executable() is None else "FAIL"
+        res.detail = f"pre-flight: {e}"
         return res
     if why is not None:
         res.status, res.detail = "N/A", why
