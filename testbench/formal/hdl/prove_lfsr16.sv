@@ -22,16 +22,6 @@ module prove_lfsr16 #(
         end
     endfunction
 
-    function [15:0] steps;  // n single steps
-        input [15:0] r;
-        input integer n;
-        integer k;
-        begin
-            steps = r;
-            for (k = 0; k < n; k = k + 1) steps = step(steps);
-        end
-    endfunction
-
     reg        loaded = 1'b0;
     reg [15:0] ref_r  = 16'd1;
 
