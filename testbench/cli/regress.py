@@ -34,6 +34,7 @@ from ..runner import (
     summary,
 )
 from .args import add_design_argument, non_negative_int, positive_float, positive_int
+from .prove import add_prove_arguments, run_prove
 
 __all__ = ["add_arguments", "coverage_report", "results_table", "run", "run_rtl", "speed_lines"]
 
@@ -63,6 +64,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="with --report: re-run at most N failing tests with waves "
                              "(default: 16)")
     _add_rtl_arguments(parser)
+    parser.add_argument("--prove", action="store_true",
+                        help="also run the formal proofs (sctb prove; options --prove-*)")
+    add_prove_arguments(parser, prefix="prove-")
 
 
 def _command(args: argparse.Namespace) -> str:
@@ -82,6 +86,10 @@ def _command(args: argparse.Namespace) -> str:
         cmd += args.design.cli_args()
     if args.report is not None:
         cmd += ["--report", str(args.report)]
+    if args.prove:
+        cmd += ["--prove", *(["--prove-quick"] if args.prove_quick else [])]
+        for name in args.proofs or []:
+            cmd += ["--prove-proof", name]
     return shlex.join(cmd)
 
 
@@ -102,7 +110,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if args.no_rtl and (args.suites or args.rtl_dir or args.sim != "all"):
         return _user_error(console, "--no-rtl runs no RTL suite: it cannot be combined with "
                            "--suite, --rtl-dir or --sim")
-    if args.no_rtl and args.golden == "none":
+    if args.no_rtl and args.golden == "none" and not args.prove:
         return _user_error(console, "--no-rtl with --golden none would check nothing")
     if args.report is not None:
         from ..report.html import matplotlib_missing
@@ -136,9 +144,13 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if rtl_plan is not None:
         rtl_ok, rtl_results = run_rtl(args, console, args.out.resolve(), args.seed, rtl_plan)
     compare_replay = f"sctb compare --seed {args.seed} --random {_n_random(args)}"
+    prove_status, prove_doc = 0, None
+    if args.prove:
+        prove_status, prove_doc = run_prove(args, console, args.design, args.out.resolve())
     index = None
     if args.report is not None:
-        index = _write_report(args, console, rows, rtl_results, compare_replay, start)
+        index = _write_report(args, console, rows, rtl_results, compare_replay, start,
+                              prove_doc)
     doc = {
         "design": args.design.to_dict(),
         "golden_mode": args.golden,
@@ -147,8 +159,9 @@ def run(args: argparse.Namespace, console: Console) -> int:
                     "first_mismatch": r.first_mismatch, "seconds": r.seconds} for r in rows],
         "rtl": summary(rtl_results),
         "seconds": time.perf_counter() - start,
-        "passed": not failed and rtl_ok,
+        "passed": not failed and rtl_ok and prove_status == 0,
         "report": str(index) if index is not None else None,
+        "prove": prove_doc,
     }
     path = _write_json(args, doc)
     console.print(f"results: {path}")
@@ -159,8 +172,12 @@ def run(args: argparse.Namespace, console: Console) -> int:
                       f"`{compare_replay}`")
     if not rtl_ok:
         console.print("[red]FAILED[/red]: RTL suites (replay commands above)")
-    if failed or not rtl_ok:
+    if prove_status:
+        console.print("[red]FAILED[/red]: formal proofs (table above)")
+    if failed or not rtl_ok or prove_status == 1:
         return 1
+    if prove_status:
+        return prove_status
     console.print("[green]PASSED[/green]")
     return 0
 
@@ -180,7 +197,8 @@ def _plan(args: argparse.Namespace) -> list:
 
 
 def _write_report(args: argparse.Namespace, console: Console, rows, rtl_results,
-                  compare_replay: str, start: float) -> pathlib.Path:
+                  compare_replay: str, start: float, prove_doc: dict | None = None
+                  ) -> pathlib.Path:
     """Wave files of the failures, the accuracy study, then ``index.html`` + ``report.json``."""
     from .. import coverage
     from ..report import accuracy
@@ -212,6 +230,13 @@ def _write_report(args: argparse.Namespace, console: Console, rows, rtl_results,
         junit=report_dir / "rtl-results.xml" if junit is not None else None,
         compare_replay=compare_replay, accuracy=study.to_dict(), command=_command(args),
         seed=args.seed, seconds=time.perf_counter() - start, design=args.design.to_dict())
+    if prove_doc is not None:
+        data["prove"] = prove_doc
+        if not prove_doc["passed"]:
+            data["passed"] = False
+            bad = [f"{p['name']} {p['status']}" for p in prove_doc["proofs"]
+                   if p["status"] not in ("PASS", "N/A")]
+            data["reasons"].append(f"formal proofs: {', '.join(bad) or 'none applies'}")
     return report_html.write_report(report_dir, data, accuracy.png(study), junit_source=junit)
 
 

@@ -20,6 +20,7 @@ from .sections import (
     e,
     failures_html,
     golden_html,
+    prove_html,
     rtl_html,
     throughput_html,
 )
@@ -203,7 +204,7 @@ def render_html(data: dict, plot_png: bytes | None) -> str:
          f'<code>{e(data["command"])}</code></p>'),
         reasons, design_html(data),
         golden_html(data), rtl_html(data), coverage_html(data), failures_html(data),
-        throughput_html(data), accuracy_html(data, plot_png),
+        throughput_html(data), accuracy_html(data, plot_png), prove_html(data),
     ])
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"

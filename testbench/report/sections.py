@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 __all__ = ["accuracy_html", "coverage_html", "design_html", "e", "failures_html", "golden_html",
-           "rtl_html", "throughput_html"]
+           "prove_html", "rtl_html", "throughput_html"]
 
 
 def e(value: Any) -> str:
@@ -185,3 +185,23 @@ def accuracy_html(data: dict, plot_png: bytes | None) -> str:
         "faster there.</p>")
     return (head + img + text
             + _table(("N", "RMSE", "RMSE x sqrt(N)", "c / sqrt(N)"), rows, "accuracy"))
+
+
+def prove_html(data: dict) -> str:
+    """The formal proofs of ``sctb regress --prove`` (empty when they did not run)."""
+    doc = data.get("prove")
+    if not doc:
+        return ""
+    rows = []
+    for p in doc["proofs"]:
+        ok = p["status"] == "PASS"
+        cls = "" if ok or p["status"] == "N/A" else ' class="bad"'
+        mark = "ok" if ok else "skip" if p["status"] == "N/A" else "bad"
+        method = "k-induction" if p["mode"] == "prove" else f"BMC depth {p['depth']}"
+        cex = (f"<br>counterexample: <code>{e(p['trace'])}</code>" if p.get("trace") else "")
+        rows.append(f'<tr{cls}><td>{e(p["name"])}</td><td>{e(p["scope"])}</td>'
+                    f'<td>{e(method)}</td><td><span class="{mark}">{e(p["status"])}</span></td>'
+                    f'<td class="num">{p["seconds"]:.1f}</td><td>{e(p["detail"])}{cex}</td></tr>')
+    return ("<h2>Formal proofs</h2><p>SymbiYosys proofs of the design's blocks and of sc_dense's "
+            "ports (docs/formal.md).</p>"
+            + _table(("proof", "scope", "method", "status", "seconds", "detail"), rows, "prove"))
