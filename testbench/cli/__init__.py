@@ -1,4 +1,4 @@
-"""The ``sctb`` command line: compare, bench, regress, sim, emulate, fuzz, sweep."""
+"""The ``sctb`` command line: compare, bench, regress, sim, emulate, fuzz, sweep, synth, explore."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from rich.console import Console
 
 from ..eda import ToolError
-from . import bench, compare, emulate, fuzz, regress, sim, sweep
+from . import bench, compare, emulate, explore, fuzz, regress, sim, sweep, synth
 
 __all__ = ["build_parser", "main"]
 
@@ -22,6 +22,8 @@ COMMANDS = {
     "emulate": (emulate, "a workload on the cycle-level emulator: cycles, latency"),
     "fuzz": (fuzz, "a property-based campaign: backends, emulator or RTL"),
     "sweep": (sweep, "a verification sweep from a TOML spec (serial or mpiexec)"),
+    "synth": (synth, "what a core costs: yosys cells, LUTs, flip-flops; Fmax from nextpnr"),
+    "explore": (explore, "design-space sweep: accuracy, latency, throughput, area, Fmax"),
 }
 
 
