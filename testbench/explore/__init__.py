@@ -8,8 +8,8 @@ from ._spec import HW_AXES, ExploreSpec, load_explore_spec, parse_explore_spec
 
 __all__ = [
     "EMU_MAX_CYCLES",
-    "HW_AXES",
     "ExploreSpec",
+    "HW_AXES",
     "accuracy_rmse",
     "build_page_data",
     "emu_sample",
