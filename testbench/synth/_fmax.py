@@ -95,9 +95,30 @@ _FMAX = re.compile(r"Max frequency for clock\s+'([^']+)':\s*([0-9.]+)\s*MHz")
 _UTIL = re.compile(r"^Info:\s+(\w+):\s+(\d+)/\s*(\d+)\s+(\d+)%", re.M)
 
 
-def place_and_route(target: str, core_json: Path, top: str, work: Path, timeout: float
-                     ) -> tuple[float, dict[str, Any], dict[str, float]]:
+def _cells_needed(cells: dict[str, int]) -> int:
+    """A lower bound of the logic cells a netlist needs: an iCE40 logic cell holds one LUT4, one
+    carry and one flip-flop."""
+    return max(sum(v for k, v in cells.items() if "LUT" in k),
+               sum(v for k, v in cells.items() if "CARRY" in k),
+               sum(v for k, v in cells.items() if "DFF" in k))
+
+
+def place_and_route(target: str, core_json: Path, top: str, work: Path, timeout: float,
+                    core_cells: dict[str, int]) -> tuple[float, dict[str, Any], dict[str, float]]:
+    """Wrap the mapped core (``core_json``), place and route it; Fmax, details, tool seconds.
+
+    Raises
+    ------
+    SynthInputError
+        The core alone, or in its wrapper, needs more logic cells than the device has, or
+        nextpnr cannot place it ("does not fit").
+    ToolError
+        yosys or nextpnr failed.
+    """
     tool, options, device, lcs = DEVICES[target]  # type: ignore[misc]
+    if _cells_needed(core_cells) > lcs:
+        raise SynthInputError(f"does not fit: {top} alone needs at least "
+                              f"{_cells_needed(core_cells)} logic cells, the {device} has {lcs}")
     ports = _ports(core_json, top)
     doc = json.loads(core_json.read_text())  # the core alone (no cell library, no ABC9 boxes)
     doc["modules"] = {top: doc["modules"][top]}
@@ -114,9 +135,7 @@ def place_and_route(target: str, core_json: Path, top: str, work: Path, timeout:
                         "tee -q -o wrap_stat.json stat -json", "write_json wrap.json"],
                        work, "wrap", timeout)
     wrap_cells = _stat(work / "wrap_stat.json", WRAPPER_TOP)
-    need = max(sum(v for k, v in wrap_cells.items() if "LUT" in k),
-               sum(v for k, v in wrap_cells.items() if "CARRY" in k),
-               sum(v for k, v in wrap_cells.items() if "DFF" in k))
+    need = _cells_needed(wrap_cells)
     if need > lcs:
         raise SynthInputError(f"does not fit: {top} in its wrapper needs at least {need} logic "
                               f"cells, the {device} has {lcs}")
