@@ -262,3 +262,14 @@ def test_a_wrong_cycle_formula_fails_the_point(tmp_path: Path, monkeypatch) -> N
     assert bad["status"] == "fail" and bad["synth"]["cached"]
     assert bad["detail"] == f"emulator: {good['cycles']['cycles']} cycles (golden match True), " \
                             f"formula {good['cycles']['cycles'] + 1}"
+
+
+def test_missing_tool_is_exit_3(tmp_path: Path, monkeypatch, capsys) -> None:
+    """yosys missing: the elaboration before any point is a ToolError, one line, exit 3."""
+    from testbench import eda
+
+    monkeypatch.setitem(eda.TOOLS, "yosys", "sctb-no-such-yosys")
+    rc = cli.main(["explore", str(_spec(tmp_path)), "--out", str(tmp_path / "o")])
+    out = capsys.readouterr().out
+    assert rc == 3 and "error: sctb-no-such-yosys is not installed" in out, out
+    assert not (tmp_path / "o").exists()

@@ -36,7 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, console: Console) -> int:
     """Run ``sctb explore``; every rank calls this, rank 0 writes the page. Exit 1 when a point
-    failed (the emulator disagreed, or a point errored), 2 on a bad spec."""
+    failed (the emulator disagreed, or a point errored), 2 on a bad spec, 3 when points could
+    not be evaluated because a tool is missing or failed (and none failed its check)."""
     if importlib.util.find_spec("matplotlib") is None:
         console.print("error: sctb explore draws its page with matplotlib: pip install "
                       "'sctb[report]'", markup=False)
@@ -105,4 +106,10 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if result.lost and comm is not None:
         console.file.flush()
         comm.Abort(1)
-    return 0 if result.ok else 1
+    if result.ok:
+        return 0
+    # A point that could not be evaluated because a tool is missing or failed is infrastructure
+    # (exit 3), unless some point failed its check (exit 1).
+    tool_errors = [r for r in result.failures if str(r.get("detail", "")).startswith("ToolError")]
+    verdicts = [r for r in result.failures if r["status"] == "fail"]
+    return 3 if tool_errors and not verdicts else 1
