@@ -51,6 +51,13 @@ def test_parse_params() -> None:
         synth.parse_params(["N_IN=1", "N_IN=2"])
 
 
+def test_flip_flop_cell_types() -> None:
+    from testbench.synth._common import is_flip_flop
+
+    assert all(map(is_flip_flop, ["$_DFF_P_", "$_SDFFE_PP0P_", "SB_DFFESR", "TRELLIS_FF"]))
+    assert not any(map(is_flip_flop, ["$_AND_", "SB_LUT4", "SB_CARRY", "CCU2C", "LUT4"]))
+
+
 def test_cache_key_follows_the_content(tmp_path: Path) -> None:
     """The key changes with a source byte, a parameter, the target, Fmax or a tool version."""
     ref = reference_design()

@@ -33,7 +33,7 @@ DEVICES: dict[str, tuple[str, tuple[str, ...], str, int] | str] = {
 }
 
 #: Bumped whenever the scripts, the wrapper or the parsing change, so old cache entries go unused.
-FLOW_VERSION = 1
+FLOW_VERSION = 2
 
 #: Target -> the yosys command that maps the top.
 _SCRIPTS = {
@@ -42,6 +42,12 @@ _SCRIPTS = {
     "ecp5": "synth_ecp5 -top {top}",
 }
 _PARAM = re.compile(r"^([A-Za-z_][A-Za-z0-9_$]*)=(.+)$")
+
+
+def is_flip_flop(cell_type: str) -> bool:
+    """A flip-flop cell: yosys's ``$_DFF*``/``$_SDFF*``, iCE40 ``SB_DFF*``, ECP5 ``TRELLIS_FF``."""
+    name = cell_type.upper()
+    return "DFF" in name or name.endswith("_FF")
 
 
 class SynthInputError(ValueError):

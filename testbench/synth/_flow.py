@@ -29,6 +29,7 @@ from ._common import (
     _read_commands,
     _stat,
     _yosys,
+    is_flip_flop,
 )
 from ._fmax import place_and_route
 
@@ -197,7 +198,7 @@ def _run_flow(design: Design, top: str, params: dict[str, int], target: str, fma
         result = SynthResult(
             design=design.summary(), design_digest=design.digest(), top=top, params=params,
             target=target, cells=dict(sorted(cells.items())), cells_total=sum(cells.values()),
-            flip_flops=sum(v for k, v in cells.items() if "DFF" in k.upper()), luts=luts,
+            flip_flops=sum(v for k, v in cells.items() if is_flip_flop(k)), luts=luts,
             carries=carries, fmax_mhz=fmax_mhz, fmax=info, tools=tools, seconds=seconds, key=key)
         _publish(work, entry, result.to_dict())
         return result
