@@ -11,7 +11,7 @@ from rich.table import Table
 
 from ..design import DesignError, load_design
 from ..synth import TARGETS, SynthInputError, default_cache_dir, parse_params, synthesize
-from .args import add_design_argument
+from .args import add_design_argument, positive_float
 
 __all__ = ["add_arguments", "run"]
 
@@ -29,6 +29,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=pathlib.Path, default=None,
                         help="cache directory root: OUT/synth-cache (default $SCTB_SIM_CACHE/synth,"
                              " else sctb-out/synth-cache)")
+    parser.add_argument("--timeout", type=positive_float, default=1800.0, metavar="SEC",
+                        help="limit of each tool call (default 1800 s); past it: exit 3")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
 
 
@@ -41,7 +43,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         if not args.json:
             console.print(design.summary(), markup=False, highlight=False)
         result = synthesize(design, args.top, params, target=args.target, fmax=args.fmax,
-                            cache_dir=default_cache_dir(args.out))
+                            cache_dir=default_cache_dir(args.out), timeout=args.timeout)
     except (SynthInputError, DesignError) as exc:
         console.print(f"error: {exc}", markup=False, highlight=False)
         return 2
