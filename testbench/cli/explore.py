@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from ..design import DesignError, load_design
 from ..explore import build_page_data, load_explore_spec, write_page
 from ..explore._spec import check_design
-from ..sweep import SpecError, get_comm, run_sweep
+from ..sweep import SpecError, expand_points, get_comm, read_records, run_sweep
 from ..synth import SynthInputError, check_params
 from .args import add_design_argument
 
@@ -84,10 +84,12 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if result is None:  # a worker rank
         return 0
     summary = json.loads((out / "summary.json").read_text())
-    data = build_page_data(spec, result.records, summary)
+    # The page shows every point with a result under --out (an --only replay redraws it whole).
+    keys = {p.key for p in expand_points(spec)}
+    data = build_page_data(spec, [r for r in read_records(out) if r["key"] in keys], summary)
     index = write_page(out / "page", data)
-    fits = sum(1 for r in result.records if r.get("fits"))
-    console.print(f"{len(result.records)}/{result.total} points ({fits} fit the device), "
+    fits = sum(1 for r in data["points"] if r.get("fits"))
+    console.print(f"{len(data['points'])}/{len(keys)} points ({fits} fit the device), "
                   f"{len(data['front_latency'])} on the accuracy-latency front, "
                   f"{len(data['front_area'])} on the throughput-area front, "
                   f"{len(data['emu_checked'])} cross-checked on the emulator; wall "
