@@ -91,6 +91,25 @@ def test_wrapper_feeds_every_port() -> None:
         synth.fmax_wrapper("core", [("clk", "input", 1), ("a", "input", 1)])
 
 
+def test_nextpnr_failures_are_told_apart() -> None:
+    """nextpnr's own packing over the device is "does not fit" (sc_dense(8, 8, 16), measured:
+    8407 logic cells); any other failure is a ToolError."""
+    from testbench.synth._fmax import nextpnr_failure
+
+    log = ("Info: Device utilisation:\nInfo: \t         ICESTORM_LC:  8407/ 7680   109%\n"
+           "Info: \t        ICESTORM_RAM:     0/   32     0%\n"
+           "ERROR: Failed to expand region (0, 0) |_> (33, 33) of 8407 ICESTORM_LCs\n")
+    err = nextpnr_failure(log, 1, "sc_dense", "iCE40-HX8K (ct256 package)", "nextpnr-ice40")
+    assert isinstance(err, synth.SynthInputError) and str(err) == (
+        "does not fit: sc_dense in its wrapper packs into 8407 ICESTORM_LC (nextpnr), the "
+        "iCE40-HX8K (ct256 package) has 7680")
+    err = nextpnr_failure(log.splitlines()[-1], 1, "t", "dev", "nextpnr-ice40")
+    assert isinstance(err, synth.SynthInputError) and "could not place t on the dev" in str(err)
+    err = nextpnr_failure("ERROR: JSON parse error\n", 1, "t", "dev", "nextpnr-ice40")
+    assert isinstance(err, eda.ToolError)
+    assert str(err) == "nextpnr-ice40 failed with exit status 1: ERROR: JSON parse error"
+
+
 def test_generic_figures_match_the_recorded_case(tmp_path: Path) -> None:
     """sc_dense(2,2,4) on yosys 0.70: every cell count as recorded; the flip-flops are the
     registers of docs/microarchitecture.md plus 2 (yosys's fsm pass re-encodes the 4-state

@@ -10,7 +10,7 @@ from typing import Any
 from ..eda import ToolError, run_tool
 from ._common import DEVICES, SynthInputError, _stat, _yosys
 
-__all__ = ["TARGET_MHZ", "WRAPPER_TOP", "fmax_wrapper", "place_and_route"]
+__all__ = ["TARGET_MHZ", "WRAPPER_TOP", "fmax_wrapper", "nextpnr_failure", "place_and_route"]
 
 #: The wrapper's module name, and the clock nextpnr is asked to meet (MHz; it reports the Fmax it
 #: reached either way: ``--timing-allow-fail``).
@@ -145,12 +145,7 @@ def place_and_route(target: str, core_json: Path, top: str, work: Path, timeout:
     text = run.stdout + run.stderr
     (work / "nextpnr.log").write_text(text)
     if run.returncode != 0:
-        errors = [ln.strip() for ln in text.splitlines() if "ERROR" in ln]
-        first = errors[0] if errors else (text.strip().splitlines() or ["no output"])[-1]
-        if re.search(r"(too many|Unable to (place|find a placement)|overuse|exceed)", first, re.I):
-            raise SynthInputError(f"does not fit: nextpnr could not place {top} on the {device}: "
-                                  f"{first}")
-        raise ToolError(f"{tool} failed with exit status {run.returncode}: {first}")
+        raise nextpnr_failure(text, run.returncode, top, device, tool)
     found = _FMAX.findall(text)
     if not found:
         raise ToolError(f"{tool} printed no maximum frequency (log: {work / 'nextpnr.log'})")
@@ -164,6 +159,26 @@ def place_and_route(target: str, core_json: Path, top: str, work: Path, timeout:
             "wrapper_cells": wrap_cells, "utilisation": util,
             "critical_path": _critical_path(text)}
     return fmax, info, {"yosys_wrapper": t_wrap, "nextpnr": run.seconds}
+
+
+def nextpnr_failure(text: str, returncode: int, top: str, device: str, tool: str
+                    ) -> SynthInputError | ToolError:
+    """What a failed nextpnr run means: "does not fit" when its utilisation report shows a
+    resource over the device's count (nextpnr packs more cells than the lower bound checked
+    before) or its error says it could not place; a ToolError otherwise."""
+    errors = [ln.strip() for ln in text.splitlines() if "ERROR" in ln]
+    first = errors[0] if errors else (text.strip().splitlines() or ["no output"])[-1]
+    over = [(kind, int(used), int(avail)) for kind, used, avail, _ in _UTIL.findall(text)
+            if int(used) > int(avail)]
+    if over:
+        kind, used, avail = over[0]
+        return SynthInputError(f"does not fit: {top} in its wrapper packs into {used} {kind} "
+                               f"(nextpnr), the {device} has {avail}")
+    if re.search(r"(too many|Unable to (place|find a placement)|overuse|exceed|Failed to "
+                 r"expand region)", first, re.I):
+        return SynthInputError(f"does not fit: nextpnr could not place {top} on the {device}: "
+                               f"{first}")
+    return ToolError(f"{tool} failed with exit status {returncode}: {first}")
 
 
 def _critical_path(text: str) -> dict[str, Any]:
