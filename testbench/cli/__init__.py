@@ -1,4 +1,4 @@
-"""The ``sctb`` command line: compare, bench, regress, sim, emulate, fuzz, sweep."""
+"""The ``sctb`` command line: compare, bench, regress, sim, emulate, fuzz, sweep, synth, explore."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from rich.console import Console
 
 from ..eda import ToolError
-from . import bench, compare, emulate, fuzz, prove, regress, sim, sweep
+from . import bench, compare, emulate, explore, fuzz, prove, regress, sim, sweep, synth
 
 __all__ = ["build_parser", "main"]
 
@@ -23,6 +23,8 @@ COMMANDS = {
     "fuzz": (fuzz, "a property-based campaign: backends, emulator or RTL"),
     "sweep": (sweep, "a verification sweep from a TOML spec (serial or mpiexec)"),
     "prove": (prove, "formal proofs of the RTL: blocks, protocol, bounded equivalence"),
+    "synth": (synth, "what a core costs: yosys cells, LUTs, flip-flops; Fmax from nextpnr"),
+    "explore": (explore, "design-space sweep: accuracy, latency, throughput, area, Fmax"),
 }
 
 

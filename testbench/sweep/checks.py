@@ -134,6 +134,12 @@ def _run_rtl(spec: SweepSpec, point: Point, workdir: pathlib.Path) -> dict:
             "bit_products": p["n_out"] * p["n_in"] * p["length"]}
 
 
+def _run_explore(spec: SweepSpec, point: Point, workdir: pathlib.Path) -> dict:
+    from ..explore import run_explore_point
+
+    return run_explore_point(spec, point, workdir)
+
+
 #: Check name -> Check.
 CHECKS: dict[str, Check] = {
     "golden": Check("golden", ("backend",), _run_golden,
@@ -142,6 +148,8 @@ CHECKS: dict[str, Check] = {
                  "the layer tiled onto an emulated core (cycle model) against golden"),
     "rtl": Check("rtl", ("suite", "sim"), _run_rtl,
                  "the layer tiled onto the RTL core of a dense suite, on a simulator"),
+    "explore": Check("explore", ("core_in", "core_out", "core_w"), _run_explore,
+                     "a design point: accuracy, cycles, area, Fmax (sctb explore)"),
 }
 
 

@@ -49,7 +49,8 @@ def replay_command(spec: SweepSpec, point: Point) -> str:
     """A one-line command that runs exactly this point again, serially."""
     spec_path = str(spec.path.resolve()) if spec.path else "SPEC.toml"
     design = f" --rtl-dir {shlex.quote(spec.design)}" if spec.design else ""
-    return (f"sctb sweep {shlex.quote(spec_path)} --only {shlex.quote(point.key)}{design} "
+    command = getattr(spec, "command", "sweep")  # ``sctb explore`` runs on this engine too
+    return (f"sctb {command} {shlex.quote(spec_path)} --only {shlex.quote(point.key)}{design} "
             "--out sctb-replay")
 
 
