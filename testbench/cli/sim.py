@@ -17,8 +17,8 @@ from ..runner import (
     run_suite,
     suites_help,
 )
-from .args import add_design_argument, positive_float, positive_int
-from .compare import backend_name
+from .args import add_design_argument, check_output_dir, positive_float, positive_int, seed32
+from .compare import backend_name, check_available
 
 __all__ = ["add_arguments", "run"]
 
@@ -40,7 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="simulator (default: all)")
     parser.add_argument("--backend", default="numpy", type=backend_name,
                         help="golden backend of the predictions (default: numpy)")
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
+    parser.add_argument("--seed", type=seed32, default=DEFAULT_SEED,
                         help=f"seed of the random stimulus (default {DEFAULT_SEED})")
     parser.add_argument("--scale", type=positive_float, default=1.0,
                         help="multiplies the random batch sizes (default 1)")
@@ -63,6 +63,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
     except DesignError as e:
         console.print(f"[red]error[/red]: --rtl-dir: {escape(str(e))}", soft_wrap=True)
         return 2
+    check_available("--backend", [args.backend])
+    args.out = check_output_dir("--out", args.out)
     print(design.summary(), flush=True)
     suites = args.suites or list(SUITES)
     sims = SIMULATORS if args.sim == "all" else (args.sim,)
