@@ -2,8 +2,8 @@
 balancing (spec, checks, scheduler, output, MPI helpers)."""
 
 from .checks import CHECKS, Check, build_once, get_check
-from .mpi import MPIDriver, get_comm, partition
 from .lock import SweepLocked
+from .mpi import MPIDriver, get_comm, partition
 from .output import SweepResult, read_records, scan_records
 from .scheduler import run_point, run_sweep
 from .spec import (
