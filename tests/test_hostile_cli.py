@@ -432,3 +432,80 @@ def test_help_is_zero(capsys) -> None:
     assert cli.main(["--help"]) == 0
     assert cli.main(["sweep", "--help"]) == 0
     assert json.dumps(capsys.readouterr().out)
+
+
+# -- sweeps: one run per output directory, no stale or lost results ----------------------------
+
+_SWEEP = _spec('checks = ["golden"]\ndata_seed = {ds}',
+               _GOLDEN_AXES.replace("seed = [1]", "seed = [1, 2, 3]"))
+
+
+def _sweep_spec(tmp_path: Path, data_seed: int = 0):
+    from testbench.sweep import load_spec
+
+    path = tmp_path / f"s{data_seed}.toml"
+    path.write_text(_SWEEP.format(ds=data_seed))
+    return load_spec(path)
+
+
+def test_a_second_sweep_on_the_same_out_is_refused_and_nothing_is_lost(tmp_path, capsys) -> None:
+    from testbench.sweep import read_records, run_sweep
+
+    spec = _sweep_spec(tmp_path)
+    out = tmp_path / "out"
+    second: list[int] = []
+
+    def progress(done: int, total: int, failures: int) -> None:
+        if done == 1:  # while the first sweep runs: a second one on the same --out
+            second.append(cli.main(["sweep", str(spec.path), "--out", str(out)]))
+            second.append(cli.main(["sweep", str(spec.path), "--out", str(out), "--resume"]))
+
+    result = run_sweep(spec, out, progress=progress, isolate=False)
+    text = capsys.readouterr().out
+    assert second == [2, 2]
+    assert f"pid {os.getpid()}" in text and "another sweep is writing there" in text
+    assert result.ok and len(result.records) == 3
+    assert len(read_records(out)) == 3
+    lines = (out / "results.rank0.jsonl").read_text().splitlines()
+    assert len(lines) == 3  # no duplicate computation, no deleted records
+
+
+def test_a_stale_lock_is_taken_over(tmp_path) -> None:
+    from testbench.sweep import run_sweep
+    from testbench.sweep.lock import LOCK_FILE
+
+    spec = _sweep_spec(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / LOCK_FILE).write_text(json.dumps({"pid": 999999, "host": "gone", "t": 0.0,
+                                             "command": "sctb sweep killed.toml"}))
+    result = run_sweep(spec, out, isolate=False)
+    assert result.ok and any("pid 999999" in n for n in result.notes)
+
+
+def test_resume_after_a_data_seed_change_recomputes(tmp_path) -> None:
+    from testbench.sweep import run_sweep
+
+    out = tmp_path / "out"
+    first = run_sweep(_sweep_spec(tmp_path, 0), out, isolate=False)
+    again = run_sweep(_sweep_spec(tmp_path, 0), out, resume=True, isolate=False)
+    assert again.skipped_done == 3 and not again.ran and again.stale == 0
+    changed = run_sweep(_sweep_spec(tmp_path, 7), out, resume=True, isolate=False)
+    assert changed.stale == 3 and changed.skipped_done == 0 and len(changed.ran) == 3
+    assert all(r["context"]["data_seed"] == 7 for r in changed.records)
+    assert [r["digest"] for r in changed.records] != [r["digest"] for r in first.records]
+
+
+def test_unreadable_result_lines_are_counted_and_skipped(tmp_path, capsys) -> None:
+    spec = _sweep_spec(tmp_path)
+    out = tmp_path / "out"
+    assert cli.main(["sweep", str(spec.path), "--out", str(out)]) == 0
+    rank0 = out / "results.rank0.jsonl"
+    good = rank0.read_bytes().splitlines(keepends=True)
+    rank0.write_bytes(good[0] + b"42\n{}\n\xff\xfe\n[1, 2]\n" + good[1] + b'{"key": "cut')
+    capsys.readouterr()
+    assert cli.main(["sweep", str(spec.path), "--out", str(out), "--resume"]) == 0
+    text = capsys.readouterr().out
+    assert "5 unreadable result line(s) skipped" in text and "Traceback" not in text
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["ok"] and summary["ran"] == 1 and len(summary["unreadable_lines"]) == 5
