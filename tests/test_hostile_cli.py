@@ -509,3 +509,105 @@ def test_unreadable_result_lines_are_counted_and_skipped(tmp_path, capsys) -> No
     assert "5 unreadable result line(s) skipped" in text and "Traceback" not in text
     summary = json.loads((out / "summary.json").read_text())
     assert summary["ok"] and summary["ran"] == 1 and len(summary["unreadable_lines"]) == 5
+
+
+# -- watchdogs: a design that never answers fails fast; killing sctb ends its simulators -------
+
+
+def _mutant(tmp_path: Path) -> Path:
+    """A copy of the reference RTL whose sc_dense never raises out_valid."""
+    import shutil
+
+    from testbench.design import REFERENCE_RTL
+
+    d = tmp_path / "never_valid"
+    shutil.copytree(REFERENCE_RTL, d)
+    src = d / "sc_dense.v"
+    text = src.read_text()
+    assert "assign out_valid = (state == S_OUT);" in text
+    src.write_text(text.replace("assign out_valid = (state == S_OUT);",
+                                "assign out_valid = 1'b0;"))
+    return d
+
+
+@pytest.mark.sim
+def test_a_design_that_never_answers_fails_every_test_fast(tmp_path, capsys) -> None:
+    t0 = time.perf_counter()
+    code = cli.main(["sim", "dense_w8", "--sim", "icarus", "--rtl-dir", str(_mutant(tmp_path)),
+                     "--out", str(tmp_path / "out")])
+    seconds = time.perf_counter() - t0
+    text = capsys.readouterr().out
+    assert code == 1, text
+    failed = [ln for ln in text.splitlines() if ln.strip().startswith("FAILED")]
+    assert len(failed) >= 10, text  # every test ran and failed: the suite went on
+    assert all(re.search(r"no result beat 1 of 3 within \d+ cycles \(watchdog: .*state "
+                         r"out_valid=0", ln) for ln in failed), failed
+    assert seconds < 120, f"{seconds:.0f} s"
+
+
+@pytest.mark.sim
+def test_a_suite_past_its_wall_clock_limit_is_a_failure_with_its_log(tmp_path) -> None:
+    from testbench.runner import run_suite
+
+    res = run_suite("dense_w8", "icarus", out_dir=tmp_path, timeout=0.5)
+    assert not res.ok and "timed out after 0.5 s of wall-clock time" in res.error
+    assert res.log is not None and "timed out" in res.log.read_text()
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every live descendant of ``pid`` (from /proc), including those in other sessions."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, todo = set(), [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            found.add(c)
+            todo.append(c)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def _comm(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+@pytest.mark.sim
+def test_sigterm_ends_every_simulator_and_worker(tmp_path) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "testbench", "sim", "dense", "--sim", "icarus", "--out",
+         str(tmp_path / "out")], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "SCTB_SUITE_TIMEOUT": "600"})
+    seen: set[int] = set()
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not any(_comm(p) == "vvp" for p in seen):
+        seen |= _descendants(proc.pid)
+        time.sleep(0.2)
+    assert any(_comm(p) == "vvp" for p in seen), "the simulator never started"
+    seen |= _descendants(proc.pid)
+    proc.send_signal(signal.SIGTERM)
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 130, out
+    assert "interrupted" in out and "Traceback" not in out
+    time.sleep(0.5)
+    left = [(p, _comm(p)) for p in seen if _alive(p)]
+    assert not left, f"left running: {left}"

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
+import threading
 import traceback
 from collections.abc import Sequence
 
@@ -62,7 +65,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return e.code if isinstance(e.code, int) else USAGE_ERROR
     console = Console(soft_wrap=True)  # long lines (replay commands) stay copy-pastable
     try:
-        return int(args.func(args, console))
+        with _interrupts_end_children():
+            return int(args.func(args, console))
     except (UsageError, DesignError, SpecError) as e:  # a bad input: one line, exit 2
         console.print(f"sctb {args.command}: error: {_one_line(e)}", markup=False,
                       highlight=False)
@@ -83,6 +87,41 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"sctb {args.command}: internal error (a bug in sctb, not in your design); please "
               "report it with the command line and the traceback above", file=sys.stderr)
         return INFRA_ERROR
+
+
+def _end_children() -> None:
+    """End every simulator and sweep worker this process started (their process groups)."""
+    run = sys.modules.get("testbench.runner.run")
+    if run is not None:
+        run.kill_children()
+    mp = sys.modules.get("multiprocessing")
+    if mp is not None:
+        for child in mp.active_children():
+            with contextlib.suppress(Exception):
+                child.terminate()
+
+
+@contextlib.contextmanager
+def _interrupts_end_children():
+    """SIGTERM and SIGINT (Ctrl-C) end every simulator and worker the command started, then
+    raise KeyboardInterrupt (exit 130); the previous handlers come back afterwards."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        _end_children()
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    old = {s: signal.signal(s, handler) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+        run = sys.modules.get("testbench.runner.run")
+        if run is not None:
+            run._STOPPING.clear()  # a later command in this process may start simulations
 
 
 def _one_line(exc: BaseException) -> str:

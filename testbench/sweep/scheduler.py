@@ -99,9 +99,20 @@ def _contexts(spec: SweepSpec) -> dict[str, dict]:
             for c in spec.checks}
 
 
+def _worker_terminated(signum: int, frame: Any) -> None:
+    """A worker told to stop ends the simulations it started (their process groups) first."""
+    import sys
+
+    run = sys.modules.get("testbench.runner.run")
+    if run is not None:
+        run.kill_children()
+    os._exit(128 + signum)
+
+
 def _worker_main(conn: Any, spec: SweepSpec, rank: int, workdir: pathlib.Path) -> None:
     """A rank's worker process: run the points it is sent until it is sent None."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the rank decides when to stop
+    signal.signal(signal.SIGTERM, _worker_terminated)
     while (point := conn.recv()) is not None:
         conn.send(run_point(spec, point, rank, workdir))
 
