@@ -514,34 +514,37 @@ def test_unreadable_result_lines_are_counted_and_skipped(tmp_path, capsys) -> No
 # -- watchdogs: a design that never answers fails fast; killing sctb ends its simulators -------
 
 
-def _mutant(tmp_path: Path) -> Path:
-    """A copy of the reference RTL whose sc_dense never raises out_valid."""
+def _mutant(tmp_path: Path, value: str = "1'b0") -> Path:
+    """A copy of the reference RTL whose sc_dense drives ``out_valid`` to ``value`` for ever
+    (``1'b0``: never answers; ``1'bx``: its handshake is X)."""
     import shutil
 
     from testbench.design import REFERENCE_RTL
 
-    d = tmp_path / "never_valid"
+    d = tmp_path / ("never_valid" if value == "1'b0" else "x_valid")
     shutil.copytree(REFERENCE_RTL, d)
     src = d / "sc_dense.v"
     text = src.read_text()
     assert "assign out_valid = (state == S_OUT);" in text
     src.write_text(text.replace("assign out_valid = (state == S_OUT);",
-                                "assign out_valid = 1'b0;"))
+                                f"assign out_valid = {value};"))
     return d
 
 
 @pytest.mark.sim
-def test_a_design_that_never_answers_fails_every_test_fast(tmp_path, capsys) -> None:
+@pytest.mark.parametrize(("value", "shown"), [("1'b0", "0"), ("1'bx", "x")])
+def test_a_design_that_never_answers_fails_every_test_fast(value, shown, tmp_path,
+                                                           capsys) -> None:
     t0 = time.perf_counter()
-    code = cli.main(["sim", "dense_w8", "--sim", "icarus", "--rtl-dir", str(_mutant(tmp_path)),
-                     "--out", str(tmp_path / "out")])
+    code = cli.main(["sim", "dense_w8", "--sim", "icarus", "--rtl-dir",
+                     str(_mutant(tmp_path, value)), "--out", str(tmp_path / "out")])
     seconds = time.perf_counter() - t0
     text = capsys.readouterr().out
     assert code == 1, text
     failed = [ln for ln in text.splitlines() if ln.strip().startswith("FAILED")]
     assert len(failed) >= 10, text  # every test ran and failed: the suite went on
     assert all(re.search(r"no result beat 1 of 3 within \d+ cycles \(watchdog: .*state "
-                         r"out_valid=0", ln) for ln in failed), failed
+                         rf"out_valid={shown}", ln, re.I) for ln in failed), failed
     assert seconds < 120, f"{seconds:.0f} s"
 
 
