@@ -201,6 +201,8 @@ CASES = [
     C("sim --rtl-dir {fx}/emptydir", 2, r"--rtl-dir: .*neither sctb.toml nor sc.f"),
     C("sim --rtl-dir {fx}/binary.f", 2, r"--rtl-dir: .*not a text filelist"),
     C("sim --test", 2, r"argument --test: expected one argument"),
+    C("sim dense --test nosuch", 2, r"--test 'nosuch': no such test in suite\(s\) dense"),
+    C("sim uvm --test golden_vectors", 2, r"--test 'golden_vectors': no such test"),
     # -- emulate -----------------------------------------------------------------------------
     C("emulate --n-out 0", 2, r"argument --n-out: .*'0'"),
     C("emulate --n-in 0", 2, r"argument --n-in: .*'0'"),
@@ -421,6 +423,39 @@ def test_an_internal_error_shows_a_traceback_and_asks_for_a_report(monkeypatch, 
     err = capsys.readouterr().err
     assert "Traceback" in err and "ZeroDivisionError: planted bug" in err
     assert "please report" in err
+
+
+def test_compare_generates_its_cases_lazily(monkeypatch) -> None:
+    """``--random 100000000`` does not build its cases up front: the first comparison runs
+    after a handful of cases were generated."""
+    from testbench import compare
+
+    made = []
+    real = compare.random_cases
+
+    def counted(rng, n):
+        for case in real(rng, n):
+            made.append(case)
+            yield case
+
+    class _Stop(Exception):
+        pass
+
+    floor = golden.get_backend("numpy")
+    calls = []
+
+    def stop_after_a_few(*args, **kwargs):
+        calls.append(1)
+        if len(calls) > 3:
+            raise _Stop
+        return type(floor).sc_counts(floor, *args, **kwargs)
+
+    monkeypatch.setattr(compare, "random_cases", counted)
+    monkeypatch.setattr(compare, "edge_cases", lambda rng: iter(()))
+    monkeypatch.setattr(floor, "sc_counts", stop_after_a_few)
+    with pytest.raises(_Stop):
+        compare.compare_backends(n_random=10**8, backends=["numpy"], include_upstream=False)
+    assert len(made) <= 3
 
 
 def test_markup_does_not_eat_bracketed_names(fx: Path, capsys) -> None:
