@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import pathlib
+import time
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -135,5 +136,6 @@ def run(args: argparse.Namespace, console: Console) -> int:
     console.print(f"results: {out / 'results.jsonl'}  summary: {out / 'summary.json'}")
     if result.lost and comm is not None:
         console.file.flush()
+        time.sleep(0.5)  # let mpiexec forward the report before the abort ends its proxies
         comm.Abort(1)  # the lost rank cannot join a clean shutdown
     return 0 if result.ok else 1
