@@ -106,12 +106,16 @@ def run(args: argparse.Namespace, console: Console) -> int:
             result = run_sweep(spec, out, comm=comm, resume=args.resume, only=args.only,
                                progress=update, isolate=not args.in_process)
         except SpecError as exc:
-            if comm is not None and comm.Get_size() > 1:
-                progress.stop()
-                _error(console, str(exc))
-                console.file.flush()
-                comm.Abort(2)  # the other ranks wait for points that will never come
-            return _error(console, str(exc))
+            result, refused = None, str(exc)
+        else:
+            refused = None
+    if refused is not None:
+        _error(console, refused)
+        if comm is not None and comm.Get_size() > 1:
+            console.file.flush()
+            time.sleep(0.5)
+            comm.Abort(2)  # the other ranks wait for points that will never come
+        return 2
     if result is None:  # a worker rank: rank 0 reports
         return 0
     console.print(summary_table(result))
