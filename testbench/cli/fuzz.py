@@ -133,7 +133,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         if args.target == "rtl":
             res, _ = _rtl(args, out, None, path)
             for f in res.failures:
-                console.print(f"[red]FAILED[/red] {f.message.splitlines()[0]}")
+                console.print(f"[red]FAILED[/red] {escape(f.message.splitlines()[0])}")
             console.print(f"replay of {path} on {args.sim}: {'pass' if res.ok else 'FAIL'} "
                           f"(log: {res.log})")
             return 0 if res.ok else 1
@@ -167,7 +167,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
                           "nothing was fuzzed", soft_wrap=True)
             return 1
         if not info:
-            console.print(f"[red]the fuzz suite did not report[/red]: {res.error} "
+            console.print(f"[red]the fuzz suite did not report[/red]: {escape(str(res.error))} "
                           f"(log: {res.log})")
             return 1
         info.setdefault("seconds", time.perf_counter() - t0)
@@ -199,7 +199,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if empty:
         console.print(f"bins not reached: {', '.join(empty)}", soft_wrap=True)
     if failed:
-        console.print(f"[red]FAILED[/red]: {message}", soft_wrap=True)
+        console.print(f"[red]FAILED[/red]: {escape(message)}", soft_wrap=True)
         console.print(f"minimal transaction saved: {minimal}", soft_wrap=True)
         for where, cmd in replay.items():
             console.print(f"replay ({where}): {cmd}", soft_wrap=True)

@@ -364,6 +364,6 @@ def run_rtl(args: argparse.Namespace, console: Console, out: Path, seed: int,
     for r in results:
         for f in r.failures:
             first = f.message.splitlines()[0] if f.message else ""
-            console.print(f"[red]FAILED[/red] {r.suite}/{r.sim}/{f.test}: {first}")
-            console.print(f"  replay: {f.replay}", soft_wrap=True)
+            console.print(f"[red]FAILED[/red] {r.suite}/{r.sim}/{f.test}: {escape(first)}")
+            console.print(f"  replay: {f.replay}", soft_wrap=True, markup=False)
     return ok, results

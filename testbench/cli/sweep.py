@@ -8,6 +8,7 @@ import pathlib
 import time
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -120,13 +121,13 @@ def run(args: argparse.Namespace, console: Console) -> int:
         return 0
     console.print(summary_table(result))
     for rec in result.failures:
-        console.print(f"[red]{rec['status'].upper()}[/red] {rec['key']}: "
-                      f"{rec.get('detail', '')}")
-        console.print(f"  replay: {rec['replay']}")
+        console.print(f"[red]{rec['status'].upper()}[/red] {escape(rec['key'])}: "
+                      f"{escape(str(rec.get('detail', '')))}")
+        console.print(f"  replay: {rec['replay']}", markup=False)
     for incident in result.incidents:
-        console.print(f"[red]WORKER DIED[/red]: {incident}")
+        console.print(f"[red]WORKER DIED[/red]: {escape(incident)}")
     for lost_rank, why in result.lost.items():
-        console.print(f"[red]LOST RANK {lost_rank}[/red]: {why}")
+        console.print(f"[red]LOST RANK {lost_rank}[/red]: {escape(why)}")
     for note in result.notes:
         console.print(f"note: {note}", markup=False)
     if result.bad_lines:
