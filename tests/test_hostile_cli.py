@@ -289,6 +289,12 @@ CASES = [
     C("sweep {fx}/good.toml --out {out} --only nosuch", 2, r"--only 'nosuch': no such point"),
     C("sweep {fx}/good.toml --rtl-dir {fx}/emptydir", 2, r"--rtl-dir: only the rtl check"),
     C("sweep {fx}/good.toml --frobnicate", 2, r"unrecognized arguments: --frobnicate"),
+    # -- a NUL byte in a path (no shell passes one, but an exec call can) --------------------
+    C("fuzz --out a\x00b", 2, r"--out 'a\\x00b': a path cannot hold a NUL byte"),
+    C("fuzz --replay a\x00b", 2, r"--replay 'a\\x00b': a path cannot hold a NUL byte"),
+    C("emulate --vcd a\x00b", 2, r"--vcd 'a\\x00b': a path cannot hold a NUL byte"),
+    C("regress --rtl-dir a\x00b --golden none", 2, r"--rtl-dir: design 'a\\x00b': a path"),
+    C("sweep a\x00b", 2, r"spec file 'a\\x00b': a path cannot hold a NUL byte"),
 ]
 
 

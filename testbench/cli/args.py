@@ -110,6 +110,11 @@ def positive_float(value: str) -> float:
     return x
 
 
+def _no_nul(option: str, path: str | os.PathLike) -> None:
+    if "\x00" in os.fspath(path):
+        raise UsageError(f"{option} {os.fspath(path)!r}: a path cannot hold a NUL byte")
+
+
 def check_output_dir(option: str, path: str | os.PathLike) -> Path:
     """Create output directory ``path`` (with its parents) and check that it is writable.
 
@@ -119,6 +124,7 @@ def check_output_dir(option: str, path: str | os.PathLike) -> Path:
         ``path`` is an existing file, cannot be created, or is not writable; the message names
         ``option`` and the path.
     """
+    _no_nul(option, path)
     p = Path(path).expanduser()
     if p.exists() and not p.is_dir():
         raise UsageError(f"{option} {str(path)!r}: exists and is not a directory")
@@ -141,6 +147,7 @@ def check_output_file(option: str, path: str | os.PathLike) -> Path:
     UsageError
         The message names ``option`` and the path.
     """
+    _no_nul(option, path)
     p = Path(path).expanduser()
     if p.is_dir():
         raise UsageError(f"{option} {str(path)!r}: is a directory, not a file")
@@ -160,6 +167,7 @@ def check_input_file(option: str, path: str | os.PathLike) -> Path:
     UsageError
         The message names ``option`` and the path.
     """
+    _no_nul(option, path)
     p = Path(path).expanduser()
     if not p.exists():
         raise UsageError(f"{option} {str(path)!r}: no such file")

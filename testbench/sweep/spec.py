@@ -182,6 +182,8 @@ def parse_spec(doc: dict, path: pathlib.Path | None = None) -> SweepSpec:
 
 def load_spec(path: str | os.PathLike) -> SweepSpec:
     """Read and validate a TOML sweep spec."""
+    if "\x00" in os.fspath(path):
+        raise SpecError(f"spec file {os.fspath(path)!r}: a path cannot hold a NUL byte")
     path = pathlib.Path(path)
     try:
         doc = tomllib.loads(path.read_bytes().decode("utf-8"))
