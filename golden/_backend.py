@@ -137,6 +137,9 @@ class Backend(abc.ABC):
             uint64 ``(n_in, ceil(length / 64))``.
         """
         probs, length, seed = check_encode_args(self._host(input_probs), length, seed)
+        # The output must fit in memory: the same MemoryError on every backend (a device
+        # runtime such as XLA would abort the process instead of raising).
+        np.empty((probs.shape[0], -(-length // 64)), dtype=np.uint64)
         return self._encode_inputs_impl(probs, length, seed)
 
     def pack_bitstream(self, bits: Any) -> np.ndarray:

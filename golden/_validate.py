@@ -76,6 +76,13 @@ def _first_index(mask: np.ndarray) -> tuple[int, ...] | int:
     return idx[0] if len(idx) == 1 else idx
 
 
+def _refuse_masked(value: Any, name: str) -> None:
+    """Masked arrays are refused on every backend: the ops would read the masked entries."""
+    if isinstance(value, np.ma.MaskedArray):
+        raise TypeError(f"{name} must not be a masked array (its mask would be ignored); pass "
+                        "arr.filled(value) or arr.compressed()")
+
+
 def check_probs(probs: Any, name: str = "input_probs", ndim: int = 1) -> np.ndarray:
     """Return probabilities as a float64 array after checking dtype, rank and range.
 
@@ -96,10 +103,11 @@ def check_probs(probs: Any, name: str = "input_probs", ndim: int = 1) -> np.ndar
     Raises
     ------
     TypeError
-        For bool, complex, object, string or extended-precision dtypes.
+        For bool, complex, object, string or extended-precision dtypes, or a masked array.
     ValueError
         For the wrong rank, NaN, infinities or values outside ``[0, 1]``.
     """
+    _refuse_masked(probs, name)
     arr = np.asarray(probs)
     kind = arr.dtype.kind
     if kind not in "fiu" or (kind == "f" and arr.dtype.itemsize > 8):
@@ -143,10 +151,11 @@ def check_words(words: Any, name: str) -> np.ndarray:
     Raises
     ------
     TypeError
-        For a non-integer dtype.
+        For a non-integer dtype, or a masked array.
     ValueError
         For negative values.
     """
+    _refuse_masked(words, name)
     arr = np.asarray(words)
     kind = arr.dtype.kind
     if kind in "fO" and not isinstance(words, np.ndarray):
@@ -218,6 +227,7 @@ def check_sc_args(
 
 def check_bits(bits: Any) -> np.ndarray:
     """Return an unpacked stream ``(N,)`` or ``(B, N)`` of bool or integer 0/1 values."""
+    _refuse_masked(bits, "bits")
     arr = np.asarray(bits)
     if arr.dtype.kind not in "biu":
         raise TypeError(f"bits must be a bool or integer array of 0/1, got dtype {arr.dtype}")

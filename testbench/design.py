@@ -307,6 +307,8 @@ def load_design(where: str | os.PathLike | None = None) -> Design:
     """
     if where is None:
         return reference_design()
+    if "\x00" in os.fspath(where):
+        raise DesignError(f"design {os.fspath(where)!r}: a path cannot hold a NUL byte")
     path = Path(where).expanduser()
     if not path.exists():
         raise DesignError(f"design {str(where)!r} does not exist")

@@ -140,3 +140,34 @@ def test_encode_weights_rejects() -> None:
 def test_lfsr_rejects(call, exc, pattern) -> None:
     with pytest.raises(exc, match=pattern):
         call()
+
+
+@pytest.mark.parametrize("length", [2**40, 2**64 - 1])
+def test_encode_inputs_too_long_for_memory_is_memory_error(backend, length) -> None:
+    """Every backend raises the floor's MemoryError (JAX used to abort the process)."""
+    with pytest.raises(MemoryError):
+        backend.encode_inputs([0.5], length=length, seed=1)
+
+
+def test_nested_int_lists_are_accepted(backend) -> None:
+    words = [[[2**64 - 1, 2**63]]]
+    assert backend.sc_counts(words, [1.0], length=128).tolist() == [65]
+    assert backend.vec_and([[1, 2]], [[3, 6]]).tolist() == [[1, 2]]
+    with pytest.raises(ValueError, match=r"a must hold 64-bit words in \[0, 2\*\*64\)"):
+        backend.vec_and([2**64], [1])
+
+
+def test_masked_arrays_are_refused(backend) -> None:
+    """The same TypeError on every backend (docs/contract.md section 6): never silently unmasked."""
+    w = np.ma.masked_array(W, mask=np.zeros(W.shape, bool))
+    p = np.ma.masked_array(P, mask=[False, True, False])
+    with pytest.raises(TypeError, match=r"weights_packed must not be a masked array"):
+        backend.sc_counts(w, P, length=L, seed=1)
+    with pytest.raises(TypeError, match=r"input_probs must not be a masked array"):
+        backend.sc_counts(W, p, length=L, seed=1)
+    with pytest.raises(TypeError, match=r"input_probs must not be a masked array"):
+        backend.encode_inputs(p, length=L, seed=1)
+    with pytest.raises(TypeError, match=r"a must not be a masked array"):
+        backend.vec_and(np.ma.masked_array(W[0, 0]), W[0, 0])
+    with pytest.raises(TypeError, match=r"bits must not be a masked array"):
+        backend.pack_bitstream(np.ma.masked_array([1, 0, 1]))

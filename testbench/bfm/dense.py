@@ -2,20 +2,55 @@
 
 from __future__ import annotations
 
+import math
+import os
 import random
 from collections.abc import Sequence
 from pathlib import Path
 
 import cocotb
 import numpy as np
-from cocotb.triggers import FallingEdge, RisingEdge
+from cocotb.triggers import FallingEdge, First, RisingEdge, SimTimeoutError, Timer, with_timeout
+from cocotb.utils import get_sim_steps, get_sim_time
 
 from emu import CoreShape, DenseTransaction, Tile, beat_ints, weight_beats
 
 from ..model import buffer_image
+from .base import CLOCK_NS
 from .base import start_clock as _start_clock
 
-__all__ = ["DenseBfm"]
+__all__ = ["DEFAULT_CYCLE_MARGIN", "DenseBfm", "cycle_budget"]
+
+#: The watchdog of a transaction allows this many times its stall-free cycle count (the
+#: microarchitecture's ``1 + N_IN + ceil(L / W) + N_OUT``, plus buffer loads); the
+#: ``SCTB_CYCLE_MARGIN`` environment variable overrides it.
+DEFAULT_CYCLE_MARGIN = 4.0
+
+
+def cycle_margin() -> float:
+    """The watchdog margin: ``$SCTB_CYCLE_MARGIN`` (a number > 0) or the default."""
+    text = os.environ.get("SCTB_CYCLE_MARGIN", "")
+    try:
+        margin = float(text) if text else DEFAULT_CYCLE_MARGIN
+    except ValueError:
+        margin = math.nan
+    if not (margin > 0 and math.isfinite(margin)):
+        raise ValueError(f"SCTB_CYCLE_MARGIN must be a number > 0, got {text!r}")
+    return margin
+
+
+def cycle_budget(core: CoreShape, length: int, *, gap: float = 0.0, backpressure: float = 0.0,
+                 margin: float | None = None) -> int:
+    """Clock cycles a transaction may take before the BFM's watchdog fails it.
+
+    ``margin`` (default :func:`cycle_margin`) times the stall-free cycle count
+    ``core.cycles(length)`` plus 4 cycles per weight-buffer load, stretched by the chance of an
+    idle input cycle (``gap``) or of a held ``out_ready`` (``backpressure``), plus 64.
+    """
+    margin = cycle_margin() if margin is None else margin
+    loads = core.beats(length) // max(1, core.depth) + 1
+    base = core.cycles(length) + 4 * loads
+    return math.ceil(margin * base / (1.0 - max(gap, backpressure, 0.0))) + 64
 
 
 class DenseBfm:
@@ -87,15 +122,39 @@ class DenseBfm:
                     break
         valid.value = 0
 
+    def _state(self) -> str:
+        """The handshake signals now (X/Z shown as such), for a watchdog message."""
+        d = self.dut
+        names = ("out_valid", "out_ready", "cfg_valid", "cfg_ready", "thr_valid", "thr_ready",
+                 "w_valid", "w_ready", "src_done")
+        return ", ".join(f"{n}={getattr(d, n).value}" for n in names if hasattr(d, n))
+
+    def _overdue(self, what: str) -> AssertionError:
+        return AssertionError(
+            f"{what} within {self._budget} cycles (watchdog: {self._why}; "
+            f"SCTB_CYCLE_MARGIN scales it); state {self._state()}")
+
+    def _left(self) -> int:
+        """Simulator steps left before the watchdog's deadline (at least one clock period)."""
+        return max(int(self._deadline - get_sim_time("step")), 0)
+
     async def _collect(self, n: int, backpressure: float) -> list[int]:
-        """Take ``n`` result beats; ``backpressure`` is the chance of holding ``out_ready`` low."""
+        """Take ``n`` result beats; ``backpressure`` is the chance of holding ``out_ready`` low.
+
+        Raises AssertionError when result beat k of n does not come before the watchdog's
+        deadline (a deadlocked design, or one whose handshake went X)."""
         d = self.dut
         out: list[int] = []
         while len(out) < n:
-            if not d.out_valid.value:
+            if self._left() <= 0:
+                raise self._overdue(f"no result beat {len(out) + 1} of {n}")
+            if not d.out_valid.value.is_resolvable or not d.out_valid.value:
                 # Sleep in the simulator until the core has results: no Python per cycle.
                 d.out_ready.value = 0
-                await RisingEdge(d.out_valid)
+                rose = RisingEdge(d.out_valid)
+                fired = await First(rose, Timer(max(self._left(), self._clock), "step"))
+                if fired is not rose:
+                    raise self._overdue(f"no result beat {len(out) + 1} of {n}")
                 await FallingEdge(d.clk)
                 continue
             ready = not (backpressure and self.rng.random() < backpressure)
@@ -197,9 +256,19 @@ class DenseBfm:
                 drivers.append(cocotb.start_soon(self._weights_port(weights, length, gap)))
             else:
                 drivers.append(cocotb.start_soon(self._weights_buffer(weights, length)))
+        self._budget = cycle_budget(core, length, gap=gap if source == "port" else 0.0,
+                                    backpressure=backpressure)
+        self._why = (f"{cycle_margin():g} x the {core.cycles(length)}-cycle transaction "
+                     f"1 + N_IN {core.n_in} + {core.beats(length)} weight beats + N_OUT "
+                     f"{core.n_out}")
+        self._clock = get_sim_steps(CLOCK_NS, "ns")
+        self._deadline = int(get_sim_time("step")) + self._budget * self._clock
         counts = await self._collect(core.n_out, backpressure)
-        for task in drivers:
-            await task
+        for name, task in zip(("cfg", "threshold", "weight"), drivers):
+            try:
+                await with_timeout(task, max(self._left(), self._clock), "step")
+            except SimTimeoutError:
+                raise self._overdue(f"the {name} beats were not all taken") from None
         return counts
 
     async def tile(self, tile: Tile, **kwargs) -> list[int]:

@@ -10,6 +10,7 @@ import golden
 
 from ..compare import compare_backends
 from ..report.tables import compare_table
+from .args import Unavailable, non_negative_int, seed64
 
 __all__ = ["add_arguments", "backend_name", "run"]
 
@@ -23,18 +24,33 @@ def backend_name(value: str) -> str:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--seed", type=int, default=0,
+    parser.add_argument("--seed", type=seed64, default=0,
                         help="seed of the random cases (default 0)")
-    parser.add_argument("--random", type=int, default=200, dest="n_random",
+    parser.add_argument("--random", type=non_negative_int, default=200, dest="n_random",
                         help="number of random cases (default 200)")
     parser.add_argument("--backend", action="append", type=backend_name,
                         help="compare only this backend (repeatable)")
 
 
+def check_available(option: str, names: list[str] | None) -> None:
+    """Raise :class:`Unavailable` (exit 3) when a backend named on the command line cannot run
+    here: comparing nothing must not pass."""
+    status = golden.backend_status()
+    for name in names or []:
+        if status.get(name) is not None:
+            raise Unavailable(f"{option} {name}: not available here ({status[name]})")
+
+
 def run(args: argparse.Namespace, console: Console) -> int:
-    """Print the comparison table; 1 when a backend differs from the floor."""
+    """Print the comparison table; 1 when a backend differs from the floor, 3 when no backend
+    could be compared."""
+    check_available("--backend", args.backend)
     rows = compare_backends(seed=args.seed, n_random=args.n_random, backends=args.backend or None)
     console.print(compare_table(rows))
+    if not any(r.cases for r in rows[1:] if not r.skipped):
+        console.print("nothing was compared: no backend besides the NumPy floor is available "
+                      "here", markup=False)
+        return 3
     bad = [r.backend for r in rows if not r.skipped and not r.ok]
     if bad:
         console.print(f"[red]mismatch[/red] in: {', '.join(bad)}")

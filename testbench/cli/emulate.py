@@ -12,29 +12,39 @@ from rich.table import Table
 import emu
 import golden
 
-__all__ = ["add_arguments", "run"]
+from .args import UsageError, bounded_int, check_output_file, finite_float, positive_float, seed64
 
+__all__ = ["MAX_WEIGHT_BYTES", "add_arguments", "run"]
 
-def _int(text: str) -> int:
-    return int(text, 0)
+#: Largest packed weight array ``emulate`` builds (n_out * n_in * ceil(length / 64) * 8 bytes).
+MAX_WEIGHT_BYTES = 1 << 30
+
+_SIZE = bounded_int(1, 1 << 20)
+_PROB = finite_float(0.0, 1.0, high_open=True)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--n-out", type=_int, default=128, help="layer outputs (default 128)")
-    parser.add_argument("--n-in", type=_int, default=128, help="layer inputs (default 128)")
-    parser.add_argument("--length", type=_int, default=4096, help="stream length (default 4096)")
-    parser.add_argument("--seed", type=_int, default=golden.DEFAULT_SEED,
+    parser.add_argument("--n-out", type=_SIZE, default=128, help="layer outputs (default 128)")
+    parser.add_argument("--n-in", type=_SIZE, default=128, help="layer inputs (default 128)")
+    parser.add_argument("--length", type=bounded_int(1, emu.MAX_LENGTH), default=4096,
+                        help=f"stream length, 1 .. {emu.MAX_LENGTH} (default 4096)")
+    parser.add_argument("--seed", type=seed64, default=golden.DEFAULT_SEED,
                         help="base seed of the input encoder (default 0xACE1)")
-    parser.add_argument("--core-in", type=_int, default=16, help="core N_IN (default 16)")
-    parser.add_argument("--core-out", type=_int, default=8, help="core N_OUT (default 8)")
-    parser.add_argument("-W", "--bits-per-clock", dest="W", type=_int, default=64,
-                        help="core W, stream bits per clock (default 64)")
-    parser.add_argument("--clock-mhz", type=float, default=100.0, help="clock (default 100)")
-    parser.add_argument("--stall", type=float, default=0.0,
-                        help="probability that an input stream stalls on a cycle (default 0)")
-    parser.add_argument("--backpressure", type=float, default=0.0,
-                        help="probability that the result sink is not ready (default 0)")
-    parser.add_argument("--data-seed", type=_int, default=0, help="seed of the random layer")
+    parser.add_argument("--core-in", type=bounded_int(1, 4096), default=16,
+                        help="core N_IN (default 16)")
+    parser.add_argument("--core-out", type=bounded_int(1, 4096), default=8,
+                        help="core N_OUT (default 8)")
+    parser.add_argument("-W", "--bits-per-clock", dest="W", type=bounded_int(1, 64), default=64,
+                        help="core W, stream bits per clock, 1 .. 64 (default 64)")
+    parser.add_argument("--clock-mhz", type=positive_float, default=100.0,
+                        help="clock (default 100)")
+    parser.add_argument("--stall", type=_PROB, default=0.0,
+                        help="probability in [0, 1) that an input stream stalls on a cycle "
+                             "(default 0)")
+    parser.add_argument("--backpressure", type=_PROB, default=0.0,
+                        help="probability in [0, 1) that the result sink is not ready "
+                             "(default 0)")
+    parser.add_argument("--data-seed", type=seed64, default=0, help="seed of the random layer")
     parser.add_argument("--vcd", help="write the trace to this VCD file")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
 
@@ -46,6 +56,13 @@ def _pattern(prob: float, rng: np.random.Generator, name: str) -> np.ndarray | N
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
+    nbytes = args.n_out * args.n_in * -(-args.length // 64) * 8
+    if nbytes > MAX_WEIGHT_BYTES:
+        raise UsageError(f"--n-out {args.n_out} x --n-in {args.n_in} x --length {args.length}: "
+                         f"the weights would take {nbytes / 2**30:.1f} GiB (limit "
+                         f"{MAX_WEIGHT_BYTES / 2**30:g} GiB)")
+    if args.vcd:
+        check_output_file("--vcd", args.vcd)
     rng = np.random.default_rng(args.data_seed)
     try:
         weights = golden.encode_weights(rng.random((args.n_out, args.n_in)), length=args.length,
@@ -57,7 +74,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
             in_pattern=_pattern(args.stall, rng, "--stall"),
             out_pattern=_pattern(args.backpressure, rng, "--backpressure"))
     except (TypeError, ValueError) as exc:
-        console.print(f"[red]error[/red]: {exc}")
+        console.print(f"error: {exc}", markup=False, highlight=False)
         return 2
     if args.json:
         print(json.dumps({k: v for k, v in report.items() if k != "counts"}, indent=2))

@@ -21,7 +21,15 @@ from .. import coverage, runner
 from ..design import DesignError, load_design
 from ..fuzz import FUZZ_CORE, FuzzResult, expected_counts, load_txn, replay_command, run_campaign
 from ..model import DenseTxn
-from .args import add_design_argument
+from .args import (
+    UsageError,
+    add_design_argument,
+    check_input_file,
+    check_output_dir,
+    positive_float,
+    positive_int,
+    seed32,
+)
 
 __all__ = ["add_arguments", "execute_backends", "execute_emu", "main", "run"]
 
@@ -34,11 +42,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="what is fuzzed against the golden model (default: backends)")
     parser.add_argument("--sim", choices=runner.SIMULATORS, default="icarus",
                         help="simulator of --target rtl (default: icarus)")
-    parser.add_argument("--seed", type=int, default=1, help="hypothesis seed (default: 1)")
-    parser.add_argument("--max-examples", type=int, default=None,
+    parser.add_argument("--seed", type=seed32, default=1, help="hypothesis seed (default: 1)")
+    parser.add_argument("--max-examples", type=positive_int, default=None,
                         help="stop after this many generated examples (default: 200 without "
                              "--time-budget)")
-    parser.add_argument("--time-budget", type=float, default=None,
+    parser.add_argument("--time-budget", type=positive_float, default=None,
                         help="stop after about this many seconds")
     parser.add_argument("--out", default="sctb-out/fuzz",
                         help="output directory (hypothesis databases, minimal.npz)")
@@ -109,19 +117,23 @@ def run(args: argparse.Namespace, console: Console) -> int:
     except DesignError as e:
         console.print(f"[red]error[/red]: --rtl-dir: {escape(str(e))}", soft_wrap=True)
         return 2
-    out = Path(args.out).resolve()
-    out.mkdir(parents=True, exist_ok=True)
+    if args.replay and (args.max_examples or args.time_budget):
+        raise UsageError("--replay runs one saved transaction: it cannot be combined with "
+                         "--max-examples or --time-budget")
+    if args.replay:
+        path = check_input_file("--replay", args.replay)
+        try:
+            load_txn(path)  # refuse a bad file before anything runs
+        except ValueError as e:
+            raise UsageError(f"--replay: {e}") from None
+    out = check_output_dir("--out", args.out)
     if args.target == "rtl":
         console.print(args.design.summary(), soft_wrap=True)
     if args.replay:
-        path = Path(args.replay).resolve()
-        if not path.is_file():
-            console.print(f"[red]--replay: no such file {path}[/red]")
-            return 2
         if args.target == "rtl":
             res, _ = _rtl(args, out, None, path)
             for f in res.failures:
-                console.print(f"[red]FAILED[/red] {f.message.splitlines()[0]}")
+                console.print(f"[red]FAILED[/red] {escape(f.message.splitlines()[0])}")
             console.print(f"replay of {path} on {args.sim}: {'pass' if res.ok else 'FAIL'} "
                           f"(log: {res.log})")
             return 0 if res.ok else 1
@@ -155,7 +167,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
                           "nothing was fuzzed", soft_wrap=True)
             return 1
         if not info:
-            console.print(f"[red]the fuzz suite did not report[/red]: {res.error} "
+            console.print(f"[red]the fuzz suite did not report[/red]: {escape(str(res.error))} "
                           f"(log: {res.log})")
             return 1
         info.setdefault("seconds", time.perf_counter() - t0)
@@ -187,7 +199,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if empty:
         console.print(f"bins not reached: {', '.join(empty)}", soft_wrap=True)
     if failed:
-        console.print(f"[red]FAILED[/red]: {message}", soft_wrap=True)
+        console.print(f"[red]FAILED[/red]: {escape(message)}", soft_wrap=True)
         console.print(f"minimal transaction saved: {minimal}", soft_wrap=True)
         for where, cmd in replay.items():
             console.print(f"replay ({where}): {cmd}", soft_wrap=True)
@@ -197,9 +209,9 @@ def run(args: argparse.Namespace, console: Console) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m testbench.cli.fuzz`` (the same as ``sctb fuzz``)."""
-    parser = argparse.ArgumentParser(prog="sctb fuzz", description=__doc__)
-    add_arguments(parser)
-    return run(parser.parse_args(argv), Console())
+    from . import main as sctb_main
+
+    return sctb_main(["fuzz", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":

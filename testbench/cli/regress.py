@@ -33,7 +33,15 @@ from ..runner import (
     suites_help,
     summary,
 )
-from .args import add_design_argument, non_negative_int, positive_float, positive_int
+from .args import (
+    add_design_argument,
+    check_output_dir,
+    non_negative_int,
+    positive_float,
+    positive_int,
+    seed32,
+)
+from .compare import backend_name, check_available
 from .prove import add_prove_arguments, run_prove
 
 __all__ = ["add_arguments", "coverage_report", "results_table", "run", "run_rtl", "speed_lines"]
@@ -48,7 +56,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.epilog = suites_help()
     parser.add_argument("--out", type=pathlib.Path, default=pathlib.Path("sctb-out"),
                         help="output directory for results (default: sctb-out)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the random cases")
+    parser.add_argument("--seed", type=seed32, default=0, help="seed of the random cases")
     parser.add_argument("--random", type=non_negative_int, default=None, dest="n_random",
                         help="random golden-comparison cases (default: 200 with --golden full, "
                              f"{QUICK_RANDOM} with --golden quick)")
@@ -122,8 +130,12 @@ def run(args: argparse.Namespace, console: Console) -> int:
         args.design = load_design(args.rtl_dir)
     except DesignError as e:
         return _user_error(console, f"--rtl-dir: {e}")
+    if not args.no_rtl:
+        check_available("--backend", [args.rtl_backend])
+    args.out = check_output_dir("--out", args.out)
+    if args.report is not None:
+        args.report = check_output_dir("--report", args.report)
     console.print(args.design.summary(), soft_wrap=True)
-    args.out.mkdir(parents=True, exist_ok=True)
     rtl_plan = None
     if not args.no_rtl:
         try:
@@ -253,7 +265,7 @@ def _add_rtl_arguments(parser: argparse.ArgumentParser) -> None:
                              "(any latency); reference suites check the reference "
                              "microarchitecture cycle for cycle or its sub-modules and run only "
                              "where the design provides what they probe (default: all)")
-    parser.add_argument("--backend", default="numpy", dest="rtl_backend",
+    parser.add_argument("--backend", default="numpy", dest="rtl_backend", type=backend_name,
                         help="golden backend that predicts the RTL's counts (default: numpy)")
     parser.add_argument("--jobs", type=positive_int, default=max(1, (os.cpu_count() or 2) // 2),
                         help="RTL suite runs in parallel (default: half the cores)")
@@ -377,6 +389,6 @@ def run_rtl(args: argparse.Namespace, console: Console, out: Path, seed: int,
     for r in results:
         for f in r.failures:
             first = f.message.splitlines()[0] if f.message else ""
-            console.print(f"[red]FAILED[/red] {r.suite}/{r.sim}/{f.test}: {first}")
-            console.print(f"  replay: {f.replay}", soft_wrap=True)
+            console.print(f"[red]FAILED[/red] {r.suite}/{r.sim}/{f.test}: {escape(first)}")
+            console.print(f"  replay: {f.replay}", soft_wrap=True, markup=False)
     return ok, results

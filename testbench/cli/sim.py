@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
@@ -17,8 +18,15 @@ from ..runner import (
     run_suite,
     suites_help,
 )
-from .args import add_design_argument, positive_float, positive_int
-from .compare import backend_name
+from .args import (
+    UsageError,
+    add_design_argument,
+    check_output_dir,
+    positive_float,
+    positive_int,
+    seed32,
+)
+from .compare import backend_name, check_available
 
 __all__ = ["add_arguments", "run"]
 
@@ -28,6 +36,37 @@ def _suite_name(value: str) -> str:
         raise argparse.ArgumentTypeError(
             f"unknown suite {value!r}; valid suites: {', '.join(SUITES)}")
     return value
+
+
+def suite_tests(name: str) -> list[str]:
+    """The cocotb tests suite ``name`` runs (read from its module's source: no cocotb import)."""
+    import ast
+    import importlib.util
+
+    spec = SUITES[name]
+    if spec.tests:
+        return list(spec.tests)
+    found = importlib.util.find_spec(spec.test_module)
+    tree = ast.parse(Path(found.origin).read_text())
+    names = []
+    for node in tree.body:
+        if isinstance(node, (ast.AsyncFunctionDef, ast.ClassDef)):
+            for dec in node.decorator_list:
+                target = dec.func if isinstance(dec, ast.Call) else dec
+                if ast.unparse(target) in ("cocotb.test", "pyuvm.test", "test"):
+                    names.append(node.name)
+    return names
+
+
+def check_test(test: str | None, suites: list[str]) -> None:
+    """Raise UsageError when ``--test`` names no test of the chosen suites."""
+    if test is None:
+        return
+    known = {n: suite_tests(n) for n in suites}
+    if all(known.values()) and not any(test in names for names in known.values()):
+        valid = sorted({t for names in known.values() for t in names})
+        raise UsageError(f"--test {test!r}: no such test in suite(s) {', '.join(suites)}; "
+                         f"valid: {', '.join(valid)}")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -40,7 +79,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="simulator (default: all)")
     parser.add_argument("--backend", default="numpy", type=backend_name,
                         help="golden backend of the predictions (default: numpy)")
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
+    parser.add_argument("--seed", type=seed32, default=DEFAULT_SEED,
                         help=f"seed of the random stimulus (default {DEFAULT_SEED})")
     parser.add_argument("--scale", type=positive_float, default=1.0,
                         help="multiplies the random batch sizes (default 1)")
@@ -63,8 +102,11 @@ def run(args: argparse.Namespace, console: Console) -> int:
     except DesignError as e:
         console.print(f"[red]error[/red]: --rtl-dir: {escape(str(e))}", soft_wrap=True)
         return 2
-    print(design.summary(), flush=True)
     suites = args.suites or list(SUITES)
+    check_test(args.test, suites)
+    check_available("--backend", [args.backend])
+    args.out = check_output_dir("--out", args.out)
+    print(design.summary(), flush=True)
     sims = SIMULATORS if args.sim == "all" else (args.sim,)
     if args.test:
         results = [run_suite(name, s, out_dir=args.out, backend=args.backend, seed=args.seed,

@@ -5,14 +5,16 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import pathlib
+import time
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from ..design import DesignError, load_design
-from ..sweep import SpecError, SweepResult, get_comm, load_spec, run_sweep
-from .args import add_design_argument
+from ..sweep import SpecError, SweepResult, count_points, get_comm, load_spec, run_sweep
+from .args import add_design_argument, check_output_dir
 
 __all__ = ["add_arguments", "run", "summary_table"]
 
@@ -52,29 +54,46 @@ def summary_table(result: SweepResult) -> Table:
     notes = []
     if result.skipped_done:
         notes.append(f"{result.skipped_done} point(s) already done (--resume)")
+    if result.stale:
+        notes.append(f"{result.stale} earlier result(s) came from another data_seed or design "
+                     "and were recomputed")
     if result.ran and result.wall_s > 0:
-        notes.append(f"speed-up over one rank (point-seconds / wall): {busy / result.wall_s:.2f}x")
+        notes.append(f"ranks busy on average (point-seconds / wall): {busy / result.wall_s:.2f}"
+                     " (not a wall-clock speed-up: `sctb bench --sweep-ranks N` measures that)")
     table.caption = "; ".join(notes) or None
     return table
 
 
+def _error(console: Console, message: str) -> int:
+    console.print(f"sctb sweep: error: {message}", markup=False, highlight=False)
+    return 2
+
+
 def run(args: argparse.Namespace, console: Console) -> int:
-    """Run ``sctb sweep``; every rank calls this, rank 0 reports. Exit 1 on any failure."""
+    """Run ``sctb sweep``; every rank calls this, rank 0 reports. Exit 1 on any failure, 2 on
+    a bad spec or option (or an --out another sweep holds)."""
+    comm = get_comm()
+    rank = 0 if comm is None else comm.Get_rank()
     try:
         spec = load_spec(args.spec)
         if args.rtl_dir is not None:
             if "rtl" not in spec.checks:
                 raise SpecError(f"--rtl-dir: only the rtl check simulates a design; the spec's "
                                 f"checks are {list(spec.checks)}")
-            spec = dataclasses.replace(spec, design=str(load_design(args.rtl_dir).source))
-    except (SpecError, DesignError) as exc:
-        console.print(f"[red]error[/red]: {exc}")
-        return 2
+            try:
+                spec = dataclasses.replace(spec, design=str(load_design(args.rtl_dir).source))
+            except DesignError as exc:
+                raise SpecError(f"--rtl-dir: {exc}") from None
+        out = args.out or pathlib.Path("sctb-out") / f"sweep-{spec.name}"
+        if rank == 0:
+            out = check_output_dir("--out", out)
+    except (SpecError, DesignError, ValueError) as exc:
+        return _error(console, str(exc))
     if "rtl" in spec.checks:
-        console.print(load_design(spec.design).summary(), soft_wrap=True)
-    comm = get_comm()
-    rank = 0 if comm is None else comm.Get_rank()
-    out = args.out or pathlib.Path("sctb-out") / f"sweep-{spec.name}"
+        console.print(load_design(spec.design).summary(), soft_wrap=True, markup=False)
+    if rank == 0:
+        console.print(f"sweep {spec.name}: {count_points(spec)} points, output {out}",
+                      markup=False, highlight=False)
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
                         MofNCompleteColumn(), TextColumn("{task.fields[failures]} failed"),
                         TimeElapsedColumn(), console=console, disable=rank != 0)
@@ -88,19 +107,33 @@ def run(args: argparse.Namespace, console: Console) -> int:
             result = run_sweep(spec, out, comm=comm, resume=args.resume, only=args.only,
                                progress=update, isolate=not args.in_process)
         except SpecError as exc:
-            console.print(f"[red]error[/red]: {exc}")
-            return 2
+            result, refused = None, str(exc)
+        else:
+            refused = None
+    if refused is not None:
+        _error(console, refused)
+        if comm is not None and comm.Get_size() > 1:
+            console.file.flush()
+            time.sleep(0.5)
+            comm.Abort(2)  # the other ranks wait for points that will never come
+        return 2
     if result is None:  # a worker rank: rank 0 reports
         return 0
     console.print(summary_table(result))
     for rec in result.failures:
-        console.print(f"[red]{rec['status'].upper()}[/red] {rec['key']}: "
-                      f"{rec.get('detail', '')}")
-        console.print(f"  replay: {rec['replay']}")
+        console.print(f"[red]{rec['status'].upper()}[/red] {escape(rec['key'])}: "
+                      f"{escape(str(rec.get('detail', '')))}")
+        console.print(f"  replay: {rec['replay']}", markup=False)
     for incident in result.incidents:
-        console.print(f"[red]WORKER DIED[/red]: {incident}")
+        console.print(f"[red]WORKER DIED[/red]: {escape(incident)}")
     for lost_rank, why in result.lost.items():
-        console.print(f"[red]LOST RANK {lost_rank}[/red]: {why}")
+        console.print(f"[red]LOST RANK {lost_rank}[/red]: {escape(why)}")
+    for note in result.notes:
+        console.print(f"note: {note}", markup=False)
+    if result.bad_lines:
+        shown = ", ".join(result.bad_lines[:5]) + (" ..." if len(result.bad_lines) > 5 else "")
+        console.print(f"warning: {len(result.bad_lines)} unreadable result line(s) skipped "
+                      f"({shown})", markup=False)
     missing = result.total - len(result.records)
     if missing:
         console.print(f"[red]{missing} point(s) have no result[/red]; finish them with "
@@ -108,5 +141,6 @@ def run(args: argparse.Namespace, console: Console) -> int:
     console.print(f"results: {out / 'results.jsonl'}  summary: {out / 'summary.json'}")
     if result.lost and comm is not None:
         console.file.flush()
+        time.sleep(0.5)  # let mpiexec forward the report before the abort ends its proxies
         comm.Abort(1)  # the lost rank cannot join a clean shutdown
     return 0 if result.ok else 1

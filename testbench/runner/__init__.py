@@ -5,7 +5,15 @@ from .failures import record_failure_waves
 from .junit import merge_junit
 from .plan import applicability, plan
 from .results import Failure, SuiteResult, format_result, merged_coverage, summary
-from .run import DEFAULT_SEED, replay_command, run_matrix, run_suite
+from .run import (
+    DEFAULT_SEED,
+    DEFAULT_SUITE_TIMEOUT,
+    kill_children,
+    replay_command,
+    run_matrix,
+    run_suite,
+    suite_timeout,
+)
 from .settings import SimOptions, SimSettings
 from .simulators import SIMULATORS, simulator_env, simulator_status, verilator_root
 from .suites import CONTRACT, FAMILIES, REFERENCE, SUITES, WMEM_FILE, Suite, get_suite, suites_help
@@ -13,6 +21,7 @@ from .suites import CONTRACT, FAMILIES, REFERENCE, SUITES, WMEM_FILE, Suite, get
 __all__ = [
     "CONTRACT",
     "DEFAULT_SEED",
+    "DEFAULT_SUITE_TIMEOUT",
     "FAMILIES",
     "HDL_DIR",
     "REFERENCE",
@@ -28,6 +37,7 @@ __all__ = [
     "applicability",
     "format_result",
     "get_suite",
+    "kill_children",
     "merge_junit",
     "merged_coverage",
     "plan",
@@ -39,6 +49,7 @@ __all__ = [
     "simulator_env",
     "simulator_status",
     "suites_help",
+    "suite_timeout",
     "summary",
     "verilator_root",
 ]

@@ -6,8 +6,10 @@ import json
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -22,9 +24,67 @@ from .settings import SimOptions, SimSettings
 from .simulators import simulator_env, simulator_status
 from .suites import WMEM_FILE, get_suite
 
-__all__ = ["DEFAULT_SEED", "replay_command", "run_matrix", "run_suite"]
+__all__ = ["DEFAULT_SEED", "DEFAULT_SUITE_TIMEOUT", "kill_children", "replay_command",
+           "run_matrix", "run_suite", "suite_timeout"]
 
 DEFAULT_SEED = 1
+#: Wall-clock seconds one suite run may take (times ``scale`` when larger); the
+#: ``SCTB_SUITE_TIMEOUT`` environment variable overrides it.
+DEFAULT_SUITE_TIMEOUT = 1800.0
+
+#: Process groups of the simulations running now (each run is a session of its own, so that a
+#: timeout or an interrupt ends the worker and its simulator together).
+_LIVE: set[int] = set()
+_LIVE_LOCK = threading.Lock()
+#: Set by :func:`kill_children`: no new simulation starts after an interrupt.
+_STOPPING = threading.Event()
+
+
+def kill_children() -> int:
+    """End every simulation this process started (its whole process group) and start no new
+    one; returns how many groups were signalled. Called on SIGTERM/SIGINT by ``sctb``."""
+    _STOPPING.set()
+    with _LIVE_LOCK:
+        groups = list(_LIVE)
+    for pgid in groups:
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    return len(groups)
+
+
+def suite_timeout(scale: float = 1.0) -> float:
+    """The wall-clock limit of one suite run in seconds (``$SCTB_SUITE_TIMEOUT`` or the
+    default, times ``scale`` when that is larger than 1)."""
+    text = os.environ.get("SCTB_SUITE_TIMEOUT", "")
+    try:
+        limit = float(text) if text else DEFAULT_SUITE_TIMEOUT * max(1.0, scale)
+    except ValueError:
+        limit = -1.0
+    if not 0 < limit < float("inf"):
+        raise ValueError(f"SCTB_SUITE_TIMEOUT must be a number of seconds > 0, got {text!r}")
+    return limit
+
+
+def _run_group(argv: list[str], *, timeout: float, **kwargs) -> int | None:
+    """Run ``argv`` in a session of its own; kill the whole group on a timeout (None) or when
+    interrupted; its exit status otherwise."""
+    proc = subprocess.Popen(argv, start_new_session=True, **kwargs)
+    with _LIVE_LOCK:
+        _LIVE.add(proc.pid)
+    try:
+        return proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None
+    finally:
+        try:  # the simulator too, and anything the run left behind in its group
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        proc.wait()
+        with _LIVE_LOCK:
+            _LIVE.discard(proc.pid)
 
 
 def replay_command(suite: str, sim: str, *, out_dir: str | os.PathLike, backend: str,
@@ -88,7 +148,8 @@ def run_suite(
     design : Design, optional
         The design under test, already loaded (instead of ``rtl_dir``).
     timeout : float, optional
-        Seconds before the simulation is killed (a failure).
+        Wall-clock seconds before the run (worker and simulator) is killed, a failure that
+        names the log; default :func:`suite_timeout`.
     options : SimOptions or mapping, optional
         Optional per-run settings of the suite (fuzz examples, a layer file, a planted emulator
         bug, ...; see :class:`~testbench.runner.settings.SimOptions`). A mapping names its fields.
@@ -121,8 +182,9 @@ def run_suite(
         result.not_applicable = fit.reason
         return result
     reason = simulator_status(sim)
-    if reason is not None:
-        result.error = f"simulator unavailable: {reason}"
+    if reason is not None or _STOPPING.is_set():
+        result.error = (f"simulator unavailable: {reason}" if reason is not None
+                        else "not run: sctb was interrupted")
         result.failed = 1
         return result
     out_dir = Path(out_dir).resolve()
@@ -162,17 +224,13 @@ def run_suite(
     env.setdefault("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
     env.update(extra_env or {})
     result.log = run_dir / "sim.log"
+    if timeout is None:
+        timeout = suite_timeout(scale)
     t0 = time.perf_counter()
-    try:
-        with open(result.log, "w") as log:
-            proc = subprocess.run(
-                [sys.executable, "-m", "testbench.runner.worker", json.dumps(job)],
-                cwd=run_dir, env=env, stdout=log, stderr=subprocess.STDOUT, timeout=timeout,
-                check=False,
-            )
-        rc = proc.returncode
-    except subprocess.TimeoutExpired:
-        rc = None
+    with open(result.log, "w") as log:
+        rc = _run_group([sys.executable, "-m", "testbench.runner.worker", json.dumps(job)],
+                        cwd=run_dir, env=env, stdout=log, stderr=subprocess.STDOUT,
+                        timeout=timeout)
     result.seconds = time.perf_counter() - t0
     build_info = run_dir / "build.json"
     if build_info.is_file():
@@ -181,7 +239,10 @@ def run_suite(
         if info.get("error"):
             result.error = f"build failed: {info['error']} (log: {info.get('log')})"
     if rc is None and result.error is None:
-        result.error = f"timed out after {timeout} s (log: {result.log})"
+        result.error = (f"timed out after {timeout:g} s of wall-clock time (killed with its "
+                        f"simulator; SCTB_SUITE_TIMEOUT sets the limit; log: {result.log})")
+        with open(result.log, "a") as log:
+            log.write(f"\nsctb: {result.error}\n")
     def replay(one_test: str | None) -> str:
         return replay_command(suite, sim, out_dir=out_dir, backend=backend, seed=seed,
                               scale=scale, test=one_test, design=design)

@@ -97,12 +97,32 @@ def run_job(job: dict) -> int:
     return 0
 
 
+def _end_with_parent(period: float = 1.0) -> None:
+    """When this worker leads its own process group (``run_suite`` starts it so), end the group
+    (worker and simulator) once the ``sctb`` that started it is gone, even after a SIGKILL."""
+    import signal
+    import threading
+
+    if os.getsid(0) != os.getpid():
+        return
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(period)
+            if os.getppid() != parent:
+                os.killpg(os.getpgrp(), signal.SIGKILL)
+
+    threading.Thread(target=watch, daemon=True, name="sctb-parent-watch").start()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m testbench.runner.worker JOBJSON``: :func:`run_job` on the decoded job."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if len(argv) != 1:
         print("usage: python -m testbench.runner.worker JOBJSON", file=sys.stderr)
         return 2
+    _end_with_parent()
     return run_job(json.loads(argv[0]))
 
 

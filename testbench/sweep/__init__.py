@@ -2,20 +2,33 @@
 balancing (spec, checks, scheduler, output, MPI helpers)."""
 
 from .checks import CHECKS, Check, build_once, get_check
+from .lock import SweepLocked
 from .mpi import MPIDriver, get_comm, partition
-from .output import SweepResult, read_records
+from .output import SweepResult, read_records, scan_records
 from .scheduler import run_point, run_sweep
-from .spec import Point, SpecError, SweepSpec, expand_points, load_spec, parse_spec
+from .spec import (
+    MAX_POINTS,
+    Point,
+    SpecError,
+    SweepSpec,
+    count_points,
+    expand_points,
+    load_spec,
+    parse_spec,
+)
 
 __all__ = [
     "CHECKS",
+    "MAX_POINTS",
     "Check",
     "MPIDriver",
     "Point",
     "SpecError",
+    "SweepLocked",
     "SweepResult",
     "SweepSpec",
     "build_once",
+    "count_points",
     "expand_points",
     "get_check",
     "get_comm",
@@ -25,4 +38,5 @@ __all__ = [
     "read_records",
     "run_point",
     "run_sweep",
+    "scan_records",
 ]

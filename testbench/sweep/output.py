@@ -8,26 +8,46 @@ import pathlib
 
 from .spec import SweepSpec
 
-__all__ = ["SweepResult", "read_records"]
+__all__ = ["SweepResult", "read_records", "scan_records"]
 
 
 def _rank_file(out: pathlib.Path, rank: int) -> pathlib.Path:
     return out / f"results.rank{rank}.jsonl"
 
 
-def read_records(out: pathlib.Path) -> list[dict]:
-    """Every record written under ``out`` so far (all ranks, all runs), the newest per key."""
+def _valid(rec: object) -> bool:
+    return (isinstance(rec, dict) and isinstance(rec.get("key"), str)
+            and isinstance(rec.get("index"), int) and not isinstance(rec.get("index"), bool)
+            and isinstance(rec.get("status"), str) and isinstance(rec.get("check"), str)
+            and isinstance(rec.get("t"), (int, float)) and not isinstance(rec.get("t"), bool))
+
+
+def scan_records(out: pathlib.Path) -> tuple[list[dict], list[str]]:
+    """Every readable record under ``out`` (all ranks, all runs), the newest per key, and
+    ``"FILE:LINE"`` of each line that is not a record (cut by a kill, edited, not UTF-8):
+    those are skipped, never fatal, and counted by the caller."""
     latest: dict[str, dict] = {}
+    bad: list[str] = []
     for path in sorted(out.glob("results.rank*.jsonl")):
-        for line in path.read_text().splitlines():
-            if line.strip():
-                try:
-                    rec = json.loads(line)
-                except json.JSONDecodeError:
-                    continue  # a line cut by a kill
-                if rec["key"] not in latest or rec["t"] >= latest[rec["key"]]["t"]:
-                    latest[rec["key"]] = rec
-    return sorted(latest.values(), key=lambda r: r["index"])
+        for lineno, raw in enumerate(path.read_bytes().splitlines(), 1):
+            if not raw.strip():
+                continue
+            try:
+                rec = json.loads(raw.decode("utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+                rec = None
+            if not _valid(rec):
+                bad.append(f"{path.name}:{lineno}")
+                continue
+            if rec["key"] not in latest or rec["t"] >= latest[rec["key"]]["t"]:
+                latest[rec["key"]] = rec
+    return sorted(latest.values(), key=lambda r: r["index"]), bad
+
+
+def read_records(out: pathlib.Path) -> list[dict]:
+    """Every record written under ``out`` so far (all ranks, all runs), the newest per key;
+    unreadable lines are skipped (:func:`scan_records` counts them)."""
+    return scan_records(out)[0]
 
 
 class _Writer:
@@ -61,6 +81,12 @@ class SweepResult:
     lost: dict[int, str]
     ran: list[dict] = dataclasses.field(default_factory=list)
     incidents: list[str] = dataclasses.field(default_factory=list)
+    #: ``"FILE:LINE"`` of the result lines that could not be read (skipped).
+    bad_lines: list[str] = dataclasses.field(default_factory=list)
+    #: Points whose earlier result came from another ``data_seed`` or design (recomputed).
+    stale: int = 0
+    #: Things worth knowing that are not failures (a stale lock taken over).
+    notes: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def failures(self) -> list[dict]:
@@ -90,7 +116,8 @@ def _write_outputs(spec: SweepSpec, out: pathlib.Path, result: SweepResult,
         "finished": len(result.records), "failures": len(result.failures),
         "lost_ranks": {str(k): v for k, v in result.lost.items()},
         "incidents": result.incidents, "wall_s": result.wall_s,
-        "busy_s": busy, "speedup_over_one_rank": busy / result.wall_s if result.wall_s else None,
+        "busy_s": busy, "busy_ranks": busy / result.wall_s if result.wall_s else None,
+        "unreadable_lines": result.bad_lines, "recomputed_stale": result.stale,
         "per_check": per_check, "ok": result.ok,
     }
     (out / "summary.json").write_text(json.dumps(summary, indent=2))

@@ -15,7 +15,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from .checks import get_check
-from .output import SweepResult, _write_outputs, _Writer, read_records
+from .lock import out_lock
+from .output import SweepResult, _write_outputs, _Writer, scan_records
 from .spec import Point, SpecError, SweepSpec, expand_points
 
 __all__ = ["RETRY_STATUSES", "PointTimeout", "replay_command", "run_point", "run_sweep"]
@@ -86,9 +87,33 @@ def run_point(spec: SweepSpec, point: Point, rank: int = 0,
 RETRY_STATUSES = frozenset({"error", "timeout", "crashed"})
 
 
+def _contexts(spec: SweepSpec) -> dict[str, dict]:
+    """Per check, what changes its results besides the point's own axes: the sweep's
+    ``data_seed``, and for the rtl check the design's digest. Stored in every record, so that
+    ``--resume`` after a spec change recomputes the points it changed."""
+    design = None
+    if "rtl" in spec.checks:
+        from ..design import load_design
+
+        design = load_design(spec.design).digest()
+    return {c: {"data_seed": spec.data_seed, "design": design if c == "rtl" else None}
+            for c in spec.checks}
+
+
+def _worker_terminated(signum: int, frame: Any) -> None:
+    """A worker told to stop ends the simulations it started (their process groups) first."""
+    import sys
+
+    run = sys.modules.get("testbench.runner.run")
+    if run is not None:
+        run.kill_children()
+    os._exit(128 + signum)
+
+
 def _worker_main(conn: Any, spec: SweepSpec, rank: int, workdir: pathlib.Path) -> None:
     """A rank's worker process: run the points it is sent until it is sent None."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the rank decides when to stop
+    signal.signal(signal.SIGTERM, _worker_terminated)
     while (point := conn.recv()) is not None:
         conn.send(run_point(spec, point, rank, workdir))
 
@@ -256,32 +281,57 @@ def run_sweep(
         selected = [p for p in points if p.key == only]
         if not selected:
             raise SpecError(f"--only {only!r}: no such point in {spec.name}")
+    contexts = _contexts(spec)
+    if rank != 0:
+        return _worker_rank(spec, out, comm, rank, isolate, points, contexts)
+    out.mkdir(parents=True, exist_ok=True)
+    with out_lock(out) as stale_lock:
+        return _rank0(spec, out, comm, size, resume, selected, points, contexts, progress,
+                      isolate, stale_lock)
+
+
+def _worker_rank(spec: SweepSpec, out: pathlib.Path, comm: Any, rank: int, isolate: bool,
+                 points: list[Point], contexts: dict[str, dict]) -> None:
+    """A rank other than 0: ask rank 0 for a point, run it, report it with the next request."""
     writer = _Writer(out, rank)
     runner = _PointRunner(spec, rank, isolate, out / "work")
+    record, reported = None, 0
+    while True:
+        news = runner.incidents[reported:]
+        reported = len(runner.incidents)
+        comm.send((rank, record, news), dest=0, tag=TAG_REQUEST)
+        idx = comm.recv(source=0, tag=TAG_REPLY)
+        if idx is None:
+            break
+        record = runner.run(points[idx])
+        record["context"] = contexts[record["check"]]
+        writer.write(record)
+    runner.close()
+    writer.close()
+    comm.Barrier()
+    return None
+
+
+def _rank0(spec: SweepSpec, out: pathlib.Path, comm: Any, size: int, resume: bool,
+           selected: list[Point], points: list[Point], contexts: dict[str, dict], progress,
+           isolate: bool, stale_lock: str | None) -> SweepResult:
+    """Rank 0 (or the only rank), holding the output directory's lock."""
+    writer = _Writer(out, 0)
+    runner = _PointRunner(spec, 0, isolate, out / "work")
     start = time.perf_counter()
 
-    if rank != 0:  # a worker: ask rank 0 for a point, run it, report it with the next request
-        record, reported = None, 0
-        while True:
-            news = runner.incidents[reported:]
-            reported = len(runner.incidents)
-            comm.send((rank, record, news), dest=0, tag=TAG_REQUEST)
-            idx = comm.recv(source=0, tag=TAG_REPLY)
-            if idx is None:
-                break
-            record = runner.run(points[idx])
-            writer.write(record)
-        runner.close()
-        writer.close()
-        comm.Barrier()
-        return None
-
-    out.mkdir(parents=True, exist_ok=True)
     if not resume:
         for old in out.glob("results.rank*.jsonl"):
             old.unlink()
-    done_keys = ({r["key"] for r in read_records(out) if r["status"] not in RETRY_STATUSES}
-                 if resume else set())
+    old_records, bad_lines = scan_records(out) if resume else ([], [])
+    done_keys, stale = set(), 0
+    for r in old_records:
+        if r["status"] in RETRY_STATUSES:
+            continue
+        if r.get("context") == contexts.get(r["check"]):
+            done_keys.add(r["key"])
+        else:
+            stale += 1
     todo = [p.index for p in selected if p.key not in done_keys]
     new_records: list[dict] = []
     lock = threading.Lock()
@@ -305,6 +355,7 @@ def run_sweep(
         next_index = lambda: None if pending.empty() else pending.get()  # noqa: E731
     while (idx := next_index()) is not None:
         record = runner.run(points[idx])
+        record["context"] = contexts[record["check"]]
         writer.write(record)
         on_record(record)
     runner.close()
@@ -319,8 +370,11 @@ def run_sweep(
             comm.Barrier()
     wall = time.perf_counter() - start
     keys = {p.key for p in selected}
-    records = [r for r in read_records(out) if r["key"] in keys]
+    records, bad_now = scan_records(out)
+    records = [r for r in records
+               if r["key"] in keys and r.get("context") == contexts.get(r["check"])]
     result = SweepResult(len(selected), len(selected) - len(todo), records, wall, size, lost,
-                         list(new_records), incidents)
+                         list(new_records), incidents, sorted(set(bad_lines) | set(bad_now)),
+                         stale, [stale_lock] if stale_lock else [])
     _write_outputs(spec, out, result, new_records)
     return result

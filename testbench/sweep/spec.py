@@ -17,8 +17,11 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-__all__ = ["AXES", "COMMON_AXES", "Point", "SpecError", "SweepSpec", "expand_points",
-           "load_spec", "parse_spec"]
+__all__ = ["AXES", "COMMON_AXES", "MAX_POINTS", "Point", "SpecError", "SweepSpec", "count_points",
+           "expand_points", "load_spec", "parse_spec"]
+
+#: Most points one spec may expand to (counted before any point is built).
+MAX_POINTS = 1_000_000
 
 
 class SpecError(ValueError):
@@ -126,11 +129,13 @@ def parse_spec(doc: dict, path: pathlib.Path | None = None) -> SweepSpec:
     if len(set(checks)) != len(checks):
         raise SpecError(f"sweep.checks: duplicate check in {checks!r}")
     timeout = sweep.get("timeout_s", 600.0)
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
-        raise SpecError(f"sweep.timeout_s: must be a number > 0, got {timeout!r}")
+    if (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
+            or not 0 < timeout <= 7 * 86400):
+        raise SpecError(f"sweep.timeout_s: must be a number in (0, 604800] (a week), got "
+                        f"{timeout!r}")
     data_seed = sweep.get("data_seed", 0)
-    if isinstance(data_seed, bool) or not isinstance(data_seed, int) or data_seed < 0:
-        raise SpecError(f"sweep.data_seed: must be an int >= 0, got {data_seed!r}")
+    if isinstance(data_seed, bool) or not isinstance(data_seed, int) or not 0 <= data_seed < 2**64:
+        raise SpecError(f"sweep.data_seed: must be an int in [0, 2**64), got {data_seed!r}")
     design = sweep.get("design")
     if design is not None:
         if not isinstance(design, str) or not design:
@@ -167,19 +172,47 @@ def parse_spec(doc: dict, path: pathlib.Path | None = None) -> SweepSpec:
         raise SpecError(f"axes.{key}: missing (needed by the checks {checks})")
     for key in sorted(set(axes) - needed):
         raise SpecError(f"axes.{key}: not used by any check in sweep.checks {checks}")
-    return SweepSpec(path, name, tuple(checks), axes, data_seed, float(timeout), design)
+    spec = SweepSpec(path, name, tuple(checks), axes, data_seed, float(timeout), design)
+    n = count_points(spec)
+    if n > MAX_POINTS:
+        raise SpecError(f"[axes]: the spec expands to {n:,} points, more than the limit of "
+                        f"{MAX_POINTS:,}; split it into several sweeps")
+    return spec
 
 
 def load_spec(path: str | os.PathLike) -> SweepSpec:
     """Read and validate a TOML sweep spec."""
+    if "\x00" in os.fspath(path):
+        raise SpecError(f"spec file {os.fspath(path)!r}: a path cannot hold a NUL byte")
     path = pathlib.Path(path)
     try:
-        doc = tomllib.loads(path.read_text())
+        doc = tomllib.loads(path.read_bytes().decode("utf-8"))
     except FileNotFoundError:
         raise SpecError(f"spec file {str(path)!r} does not exist") from None
+    except IsADirectoryError:
+        raise SpecError(f"spec file {str(path)!r} is a directory, not a TOML file") from None
+    except OSError as exc:
+        raise SpecError(f"spec file {str(path)!r} cannot be read ({exc.strerror or exc})"
+                        ) from None
+    except UnicodeDecodeError as exc:
+        raise SpecError(f"{path}: not UTF-8 text (byte {exc.start}); a spec is a TOML file"
+                        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"{path}: not valid TOML ({exc})") from None
     return parse_spec(doc, path)
+
+
+def count_points(spec: SweepSpec) -> int:
+    """How many points ``spec`` expands to, without building them."""
+    from .checks import get_check
+
+    total = 0
+    for check in spec.checks:
+        n = 1
+        for name in list(COMMON_AXES) + list(get_check(check).axes):
+            n *= len(spec.axes[name])
+        total += n
+    return total
 
 
 def expand_points(spec: SweepSpec) -> list[Point]:
