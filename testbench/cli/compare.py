@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 from rich.console import Console
 
 import golden
 
-from ..compare import compare_backends
+from ..compare import compare_backends, jax_cache_dir, use_jax_cache
 from ..report.tables import compare_table
 
 __all__ = ["add_arguments", "backend_name", "run"]
@@ -33,6 +34,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, console: Console) -> int:
     """Print the comparison table; 1 when a backend differs from the floor."""
+    if os.environ.get("SCTB_SIM_CACHE"):  # the build cache of `make`: JAX's kernels go there
+        use_jax_cache(jax_cache_dir("."))
     rows = compare_backends(seed=args.seed, n_random=args.n_random, backends=args.backend or None)
     console.print(compare_table(rows))
     bad = [r.backend for r in rows if not r.skipped and not r.ok]

@@ -16,7 +16,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ..compare import compare_backends
+from ..compare import compare_backends, jax_cache_dir, use_jax_cache
 from ..design import Design, DesignError, load_design
 from ..preflight import PreflightError
 from ..report.tables import compare_table
@@ -127,6 +127,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
             return 1
     rows = []
     if args.golden != "none":
+        use_jax_cache(jax_cache_dir(args.out))  # a warm run loads JAX's kernels, no compile
         rows = compare_backends(seed=args.seed, n_random=_n_random(args))
         console.print(compare_table(rows, title=f"golden comparison ({args.golden})"))
     else:
