@@ -68,8 +68,9 @@ def run_suite(
     sim : {"icarus", "verilator"}
         The simulator.
     out_dir : path
-        Output root: builds go to ``out_dir/build/<suite>-<sim>-<key>`` (``key`` hashes the
-        sources, parameters and flags; a build is reused while it matches), or under
+        Output root: builds go to ``out_dir/build/<top>-<sim>-<key>`` (``key`` hashes the
+        top, sources, parameters and flags; a build is reused while it matches, by every suite
+        with the same key, one builder at a time), or under
         ``$SCTB_SIM_CACHE`` when set (one cache shared by every output directory); runs go to
         ``out_dir/run/<suite>-<sim>-s<seed>[-<test>]``.
     backend : str
@@ -132,7 +133,9 @@ def run_suite(
     defines = dict(design.defines)
     key = build_key(spec, sim, sources + vlt, waves, includes=includes, defines=defines)
     build_root = Path(os.environ.get("SCTB_SIM_CACHE") or out_dir / "build").resolve()
-    build_dir = build_root / f"{suite}-{sim}-{key}"
+    # Named by the top, not the suite: suites with the same top, parameters, flags and sources
+    # (dense_w8, uvm and fuzz; dense_lif and cycle_dense_lif) share one build.
+    build_dir = build_root / f"{spec.toplevel}-{sim}-{key}"
     tag = f"{suite}-{sim}-s{seed}" + (f"-{test}" if test else "") + "".join(
         f"-{k}={v}" for k, v in sorted((extra_env or {}).items())) + opts.tag() + (
         "" if design.is_reference else f"-{design.digest()[:8]}")
