@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -41,6 +42,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``sctb``; returns the exit status."""
     args = build_parser().parse_args(argv)
     console = Console(soft_wrap=True)  # long lines (replay commands) stay copy-pastable
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        # CI logs and pipes: full-width tables (rich would cut them to 80 columns).
+        console = Console(soft_wrap=True, width=200)
     try:
         return int(args.func(args, console))
     except ToolError as e:  # an EDA tool missing, crashed or out of time: infrastructure, exit 3

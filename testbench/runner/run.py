@@ -22,7 +22,7 @@ from .settings import SimOptions, SimSettings
 from .simulators import simulator_env, simulator_status
 from .suites import WMEM_FILE, get_suite
 
-__all__ = ["DEFAULT_SEED", "replay_command", "run_matrix", "run_suite"]
+__all__ = ["DEFAULT_SEED", "longest_first", "replay_command", "run_matrix", "run_suite"]
 
 DEFAULT_SEED = 1
 
@@ -108,7 +108,7 @@ def run_suite(
     opts = SimOptions.coerce(options)
     if design is None:
         design = load_design(rtl_dir)
-    result = SuiteResult(suite=suite, sim=sim, design=design.name, family=spec.family)
+    result = SuiteResult(suite=suite, sim=sim, design=design.name, family=spec.family, seed=seed)
     try:
         fit = applicability(spec, design, sim)
     except PreflightError as e:
@@ -258,13 +258,17 @@ def run_matrix(
     design: Design | None = None,
     pairs: Sequence[tuple[str, str]] | None = None,
     on_done=None,
+    seeds: Sequence[int] | None = None,
+    on_start=None,
 ) -> list[SuiteResult]:
     """Run every suite on every simulator, ``jobs`` at a time (each run is its own process).
 
-    ``on_done(result)`` is called as each run finishes (for a progress display). Results come
-    back in ``suites x sims`` order, or in the order of ``pairs`` (``(suite, sim)``) when
-    given instead. The design is ``design``, else ``load_design(rtl_dir)``. The longest runs
-    start first (the dense suite, Verilator builds), so that ``jobs`` workers finish together.
+    ``on_done(result)`` is called as each run finishes (for a progress display), and
+    ``on_start(suite, sim, seed)`` as each starts. Results come back in ``suites x sims``
+    order, or in the order of ``pairs`` (``(suite, sim)``) when given instead, each under every
+    seed of ``seeds`` (default ``[seed]``) in turn. The design is ``design``, else
+    ``load_design(rtl_dir)``. The longest runs start first (the dense suite, Verilator builds),
+    so that ``jobs`` workers finish together.
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -273,19 +277,27 @@ def run_matrix(
     pairs = list(pairs) if pairs is not None else [(name, s) for name in suites for s in sims]
     for name, _ in pairs:
         get_suite(name)
+    todo = [(name, sim, s) for name, sim in pairs for s in (seeds or [seed])]
 
-    def one(pair: tuple[str, str]) -> SuiteResult:
-        res = run_suite(pair[0], pair[1], out_dir=out_dir, backend=backend, seed=seed,
+    def one(job: tuple[str, str, int]) -> SuiteResult:
+        if on_start is not None:
+            on_start(*job)
+        res = run_suite(job[0], job[1], out_dir=out_dir, backend=backend, seed=job[2],
                         scale=scale, waves=waves, design=design)
         if on_done is not None:
             on_done(res)
         return res
 
-    # Longest first: with several workers, a long run started last would finish alone.
-    order = sorted(range(len(pairs)), key=lambda i: -_cost(*pairs[i]))
+    order = longest_first(todo)
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        done = dict(zip(order, pool.map(one, [pairs[i] for i in order]), strict=True))
-    return [done[i] for i in range(len(pairs))]
+        done = dict(zip(order, pool.map(one, [todo[i] for i in order]), strict=True))
+    return [done[i] for i in range(len(todo))]
+
+
+def longest_first(jobs: Sequence[tuple[str, str] | tuple[str, str, int]]) -> list[int]:
+    """Indices of ``(suite, sim[, seed])`` jobs, the longest first (a stable sort): with
+    several workers, a long run started last would finish alone."""
+    return sorted(range(len(jobs)), key=lambda i: -_cost(jobs[i][0], jobs[i][1]))
 
 
 #: Rough relative run time of the suites (measured on the reference RTL): scheduling only.

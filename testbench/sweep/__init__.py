@@ -4,7 +4,7 @@ balancing (spec, checks, scheduler, output, MPI helpers)."""
 from .checks import CHECKS, Check, build_once, get_check
 from .mpi import MPIDriver, get_comm, partition
 from .output import SweepResult, read_records
-from .scheduler import run_point, run_sweep
+from .scheduler import run_point, run_sweep, work_queue
 from .spec import Point, SpecError, SweepSpec, expand_points, load_spec, parse_spec
 
 __all__ = [
@@ -25,4 +25,5 @@ __all__ = [
     "read_records",
     "run_point",
     "run_sweep",
+    "work_queue",
 ]

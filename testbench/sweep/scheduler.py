@@ -18,7 +18,8 @@ from .checks import get_check
 from .output import SweepResult, _write_outputs, _Writer, read_records
 from .spec import Point, SpecError, SweepSpec, expand_points
 
-__all__ = ["RETRY_STATUSES", "PointTimeout", "replay_command", "run_point", "run_sweep"]
+__all__ = ["RETRY_STATUSES", "PointTimeout", "replay_command", "run_point", "run_sweep",
+           "work_queue"]
 
 TAG_REQUEST, TAG_REPLY = 11, 12
 
@@ -222,6 +223,83 @@ class _Dispatcher(threading.Thread):
             time.sleep(0.002)
 
 
+def work_queue(
+    comm: Any | None, todo: list[int], run_one: Callable[[int], Any], *, timeout_s: float,
+    on_record: Callable[[Any], None] | None = None, finish: Callable[[], None] | None = None,
+    incidents: Callable[[], list[str]] | None = None,
+) -> tuple[dict[int, str], list[str]] | None:
+    """Run the items ``todo`` (indices) over the ranks of ``comm`` with a dynamic queue.
+
+    Rank 0 holds the queue (a dispatcher thread) and runs items too; every other rank asks for
+    one index at a time, runs it and sends its record back with the next request, until the
+    queue is empty. Items go out in the order of ``todo`` (longest first balances best). A rank
+    whose item outlives ``timeout_s`` plus a grace period is declared lost (dead or hung); the
+    others go on. With ``comm`` None (or one rank) everything runs here, in order.
+
+    Parameters
+    ----------
+    comm : mpi4py communicator or None
+    todo : list of int
+        The indices to run (read on rank 0 only).
+    run_one : callable
+        ``run_one(index) -> record`` (any picklable object), on the rank that got the index.
+    timeout_s : float
+        Longest an item may take before its rank counts as lost.
+    on_record : callable, optional
+        ``on_record(record)`` on rank 0 as each record arrives (from any rank).
+    finish : callable, optional
+        Called on every rank once it has run its last item (close files) before the ranks meet.
+    incidents : callable, optional
+        The rank's incident lines so far (worker deaths between items); new ones travel to rank 0.
+
+    Returns
+    -------
+    (lost, incidents) or None
+        On rank 0: lost ranks with the reason, and every rank's incidents; None elsewhere.
+    """
+    rank = 0 if comm is None else comm.Get_rank()
+    size = 1 if comm is None else comm.Get_size()
+    local = incidents or (lambda: [])
+    if rank != 0:
+        record, reported = None, 0
+        while True:
+            mine = local()
+            news, reported = list(mine[reported:]), len(mine)
+            comm.send((rank, record, news), dest=0, tag=TAG_REQUEST)
+            idx = comm.recv(source=0, tag=TAG_REPLY)
+            if idx is None:
+                break
+            record = run_one(idx)
+        if finish is not None:
+            finish()
+        comm.Barrier()
+        return None
+    report = on_record or (lambda record: None)
+    dispatcher = None
+    if size > 1:
+        dispatcher = _Dispatcher(comm, list(todo), timeout_s, report)
+        dispatcher.start()
+        next_index = lambda: dispatcher.next_index(0)  # noqa: E731
+    else:
+        pending = queue.SimpleQueue()
+        for i in todo:
+            pending.put(i)
+        next_index = lambda: None if pending.empty() else pending.get()  # noqa: E731
+    while (idx := next_index()) is not None:
+        report(run_one(idx))
+    if finish is not None:
+        finish()
+    lost: dict[int, str] = {}
+    found = list(local())
+    if dispatcher is not None:
+        dispatcher.join()
+        lost = dict(dispatcher.lost)
+        found += dispatcher.incidents
+        if not lost:
+            comm.Barrier()
+    return lost, found
+
+
 def run_sweep(
     spec: SweepSpec, out: pathlib.Path, *, comm: Any | None = None, resume: bool = False,
     only: str | None = None, progress: Callable[[int, int, int], None] | None = None,
@@ -259,20 +337,18 @@ def run_sweep(
     runner = _PointRunner(spec, rank, isolate, out / "work")
     start = time.perf_counter()
 
-    if rank != 0:  # a worker: ask rank 0 for a point, run it, report it with the next request
-        record, reported = None, 0
-        while True:
-            news = runner.incidents[reported:]
-            reported = len(runner.incidents)
-            comm.send((rank, record, news), dest=0, tag=TAG_REQUEST)
-            idx = comm.recv(source=0, tag=TAG_REPLY)
-            if idx is None:
-                break
-            record = runner.run(points[idx])
-            writer.write(record)
+    def run_one(idx: int) -> dict:
+        record = runner.run(points[idx])
+        writer.write(record)
+        return record
+
+    def finish() -> None:
         runner.close()
         writer.close()
-        comm.Barrier()
+
+    if rank != 0:  # a worker: ask rank 0 for a point, run it, report it with the next request
+        work_queue(comm, [], run_one, timeout_s=spec.timeout_s, finish=finish,
+                   incidents=lambda: runner.incidents)
         return None
 
     out.mkdir(parents=True, exist_ok=True)
@@ -292,30 +368,9 @@ def run_sweep(
                 progress(len(new_records), len(todo),
                          sum(r["status"] != "pass" for r in new_records))
 
-    dispatcher = None
-    if size > 1:
-        dispatcher = _Dispatcher(comm, list(todo), spec.timeout_s, on_record)
-        dispatcher.start()
-        next_index = lambda: dispatcher.next_index(0)  # noqa: E731
-    else:
-        pending = queue.SimpleQueue()
-        for i in todo:
-            pending.put(i)
-        next_index = lambda: None if pending.empty() else pending.get()  # noqa: E731
-    while (idx := next_index()) is not None:
-        record = runner.run(points[idx])
-        writer.write(record)
-        on_record(record)
-    runner.close()
-    writer.close()
-    lost: dict[int, str] = {}
-    incidents = list(runner.incidents)
-    if dispatcher is not None:
-        dispatcher.join()
-        lost = dict(dispatcher.lost)
-        incidents += dispatcher.incidents
-        if not lost:
-            comm.Barrier()
+    lost, incidents = work_queue(comm if size > 1 else None, todo, run_one,
+                                 timeout_s=spec.timeout_s, on_record=on_record, finish=finish,
+                                 incidents=lambda: runner.incidents)
     wall = time.perf_counter() - start
     keys = {p.key for p in selected}
     records = [r for r in read_records(out) if r["key"] in keys]
