@@ -81,3 +81,29 @@ def test_jobs_are_suite_sim_seed_and_the_longest_go_first() -> None:
     assert jobs == (("neuron", "icarus", 1), ("neuron", "icarus", 2), ("dense", "icarus", 1),
                     ("dense", "icarus", 2))
     assert longest_first(jobs) == [2, 3, 0, 1]
+
+
+def test_a_job_of_a_lost_rank_fails_and_names_the_rank(monkeypatch) -> None:
+    """A rank lost mid-job (the sweep's dispatcher saw no answer) leaves its job without a
+    result: that job is a failure naming the rank, never a pass; the others keep theirs."""
+    from testbench.design import load_design
+    from testbench.runner import SuiteResult, distributed
+    from testbench.sweep import scheduler
+
+    class Comm:
+        def bcast(self, obj, root=0):
+            return obj
+
+    def queue(comm, todo, run_one, *, timeout_s, on_record=None, **kw):
+        assert todo == [0, 1]
+        on_record((0, SuiteResult(suite="neuron", sim="icarus", seed=1, tests=5, passed=5)))
+        return {1: "no answer for 9000 s while running point #1 (dead or hung)"}, []
+
+    monkeypatch.setattr(scheduler, "work_queue", queue)
+    lost = []
+    work = distributed.RtlJobs((("neuron", "icarus", 1), ("neuron", "icarus", 2)), "out",
+                               "numpy", 1.0, load_design(None))
+    results = distributed.run_jobs(Comm(), work, on_lost=lambda r, why: lost.append(r))
+    assert results[0].ok and lost == [1]
+    assert not results[1].ok and results[1].seed == 2
+    assert "rank 1 lost" in results[1].error and "dead or hung" in results[1].error
