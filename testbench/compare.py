@@ -5,8 +5,10 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import itertools
+import os
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 
@@ -19,7 +21,9 @@ __all__ = [
     "compare_backends",
     "contract_vectors",
     "edge_cases",
+    "jax_cache_dir",
     "random_cases",
+    "use_jax_cache",
 ]
 
 MASK64 = (1 << 64) - 1
@@ -100,6 +104,31 @@ def random_cases(rng: np.random.Generator, n: int) -> Iterator[Case]:
         probs[rng.random(n_in) < 0.1] = 0.0
         probs[rng.random(n_in) < 0.1] = 1.0
         yield Case(f"random #{k}", _weights(rng, n_out, n_in, length), probs, length, seed)
+
+
+def jax_cache_dir(out_dir: str | os.PathLike) -> Path:
+    """Where JAX's persistent compilation cache lives: ``$SCTB_SIM_CACHE/jax`` (next to the
+    simulator builds) when set, else ``out_dir/build/jax``."""
+    root = os.environ.get("SCTB_SIM_CACHE") or Path(out_dir) / "build"
+    return Path(root).resolve() / "jax"
+
+
+def use_jax_cache(directory: str | os.PathLike) -> bool:
+    """Turn on JAX's persistent compilation cache in ``directory`` for every kernel, however
+    quick its compile (JAX keeps only compiles over 1 s by default; the golden comparison's
+    take ~0.3-1 s each). Compiled code is keyed on the computation, JAX, XLA and the device, so
+    a hit runs the same executable a compile would give. A no-op (False) without JAX.
+    """
+    if importlib.util.find_spec("jax") is None:
+        return False
+    import jax
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    jax.config.update("jax_compilation_cache_dir", str(directory))
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+    jax.config.update("jax_persistent_cache_min_entry_size_bytes", -1)
+    return True
 
 
 def _upstream():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import subprocess
 import sys
@@ -172,6 +173,21 @@ def test_matrix_and_merged_junit(tmp_path: Path) -> None:
     root = ElementTree.parse(merged).getroot()
     assert sum(1 for _ in root.iter("testcase")) == sum(r.tests for r in results)
     assert not list(root.iter("failure"))
+
+
+def test_suites_of_one_configuration_share_a_build(tmp_path: Path, monkeypatch) -> None:
+    """dense_lif and cycle_dense_lif (one top, parameters and flags) run at once on an empty
+    build cache: one of them builds, the other waits and reuses that build."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("SCTB_SIM_CACHE", str(cache))
+    results = sim.run_matrix([], [], pairs=[("dense_lif", "icarus"),
+                                            ("cycle_dense_lif", "icarus")],
+                             out_dir=tmp_path / "out", jobs=2)
+    assert all(r.ok for r in results), [explain(r) for r in results]
+    builds = sorted(p.name for p in cache.iterdir() if p.is_dir() and p.name != "preflight")
+    assert len(builds) == 1 and builds[0].startswith("sc_dense_lif-icarus-"), builds
+    infos = [json.loads((r.log.parent / "build.json").read_text()) for r in results]
+    assert sorted(i["cached"] for i in infos) == [False, True], infos
 
 
 def test_hdl_only_selftest_matches_documented_timing(tmp_path: Path) -> None:

@@ -228,17 +228,27 @@ def _unpack(words: jax.Array) -> jax.Array:
 # Operands up to this many elements are padded to power-of-two shapes (a cheap host copy that
 # saves a compile per new shape); larger ones keep their shape (no copy, compile amortised).
 _BUCKET_LIMIT = 1 << 16
+# Smallest bucket of a row axis and of the word axis while the padded operand stays within
+# the limit: small operands cost microseconds whatever their padding, while every distinct
+# shape costs a compile (~0.3-1 s on XLA:CPU), so few coarse buckets pay (the golden
+# comparison's 255 cases: 96 compiled shapes with plain powers of two, 16 with these floors).
+_MIN_ROWS, _MIN_WORDS = 32, 64
 
 
-def _bucket(n: int) -> int:
-    return 0 if n == 0 else 1 << (n - 1).bit_length()
+def _bucket(n: int, floor: int = 1) -> int:
+    return 0 if n == 0 else max(floor, 1 << (n - 1).bit_length())
 
 
 def _bucketed(arr: np.ndarray, multiple: tuple[int, ...] = ()) -> np.ndarray:
-    """``arr`` zero-padded at the end of each axis to a power of two (times ``multiple``) when
-    the result stays small; else ``arr`` itself."""
+    """``arr`` zero-padded at the end of each axis to a power of two (times ``multiple``; at
+    least ``_MIN_ROWS`` rows and ``_MIN_WORDS`` words where that stays small) when the result
+    stays small; else ``arr`` itself."""
     mult = (1,) * (arr.ndim - len(multiple)) + tuple(multiple)
-    shape = tuple(_bucket(-(-n // m)) * m for n, m in zip(arr.shape, mult, strict=True))
+    floors = (_MIN_ROWS,) * (arr.ndim - 1) + (_MIN_WORDS,)
+    shape = tuple(_bucket(-(-n // m), f) * m
+                  for n, m, f in zip(arr.shape, mult, floors, strict=True))
+    if int(np.prod(shape)) > _BUCKET_LIMIT:
+        shape = tuple(_bucket(-(-n // m)) * m for n, m in zip(arr.shape, mult, strict=True))
     if shape == arr.shape or int(np.prod(shape)) > _BUCKET_LIMIT:
         return arr
     out = np.zeros(shape, dtype=arr.dtype.newbyteorder("="))

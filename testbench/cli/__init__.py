@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import signal
 import sys
 import threading
@@ -67,6 +68,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as e:  # --help (0) or a bad option (2, already printed on one line)
         return e.code if isinstance(e.code, int) else USAGE_ERROR
     console = Console(soft_wrap=True)  # long lines (replay commands) stay copy-pastable
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        # CI logs and pipes: full-width tables (rich would cut them to 80 columns).
+        console = Console(soft_wrap=True, width=200)
     try:
         with _interrupts_end_children():
             return int(args.func(args, console))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import pathlib
+import shlex
 
 from rich.console import Console
 
@@ -26,6 +28,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="also time a CPU-bound sweep on 1 rank and on N MPI ranks "
                              "(2 .. 256; 0: no sweep)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--regress", action="store_true",
+                        help="instead: time `sctb regress` cold (empty build cache), warm and "
+                             "with one RTL file changed, and cocotb's overhead over raw "
+                             "Verilator; print each against its goal")
+    parser.add_argument("--regress-args", default="", metavar="ARGS",
+                        help="with --regress: options of the timed `sctb regress` (one string; "
+                             "default none: the whole job)")
+    parser.add_argument("--no-overhead", action="store_true",
+                        help="with --regress: skip the cocotb overhead measure")
+    parser.add_argument("--bench-out", type=pathlib.Path, default=None, metavar="DIR",
+                        help="with --regress: keep the runs and their logs in DIR (default: a "
+                             "temporary directory, removed)")
 
 
 def _has_mpiexec() -> bool:
@@ -38,7 +52,10 @@ def _has_mpiexec() -> bool:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    """Time the workloads; print tables (or JSON); 0."""
+    """Time the workloads; print tables (or JSON); 0. With ``--regress``: the regression
+    figures against their goals; 1 when a timed regression failed."""
+    if args.regress:
+        return _run_regress(args, console)
     if args.sweep_ranks == 1:
         raise UsageError("--sweep-ranks 1: the sweep compares 1 rank with N ranks; N must be "
                          ">= 2 (or 0: no sweep)")
@@ -55,3 +72,39 @@ def run(args: argparse.Namespace, console: Console) -> int:
         for table in bench_tables(report):
             console.print(table)
     return 0
+
+
+def _run_regress(args: argparse.Namespace, console: Console) -> int:
+    from rich.table import Table
+
+    from ..perf.regress_bench import bench_regress
+
+    try:
+        regress_args = shlex.split(args.regress_args)
+    except ValueError as e:
+        console.print(f"error: --regress-args {args.regress_args!r}: {e}", markup=False)
+        return 2
+    report = bench_regress(regress_args, out=args.bench_out, overhead=not args.no_overhead)
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        load = report["load"]
+        table = Table(title=f"sctb regress {' '.join(regress_args) or '(whole job)'}: "
+                      f"{report['cpus']} CPUs, load average {load['before']} -> "
+                      f"{load['after']}")
+        for col in ("measure", "measured", "goal", "measured / goal", "verdict"):
+            table.add_column(col, justify="left" if col in ("measure", "verdict") else "right")
+        names = {"cold": "cold (empty build cache)", "warm": "warm (nothing changed)",
+                 "one_file": f"one RTL file changed ({report['changed_file']})",
+                 "cocotb_overhead": "cocotb over raw Verilator"}
+        for key, value in report["measured"].items():
+            unit = "x" if key == "cocotb_overhead" else " s"
+            run = report["runs"].get(key)
+            verdict = "meets" if report["met"][key] else "MISSES"
+            if run is not None and not run["passed"]:
+                verdict = f"REGRESSION FAILED (exit {run['returncode']}; log {run['log']})"
+            table.add_row(names[key], f"{value:.2f}{unit}", f"{report['goals'][key]:g}{unit}",
+                          f"{report['ratios'][key]:.2f}", verdict)
+        console.print(table)
+    failed = [k for k, r in report["runs"].items() if not r["passed"]]
+    return 1 if failed else 0

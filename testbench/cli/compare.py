@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 from rich.console import Console
 
 import golden
 
-from ..compare import compare_backends
+from ..compare import compare_backends, jax_cache_dir, use_jax_cache
 from ..report.tables import compare_table
 from .args import Unavailable, non_negative_int, seed64
 
@@ -45,6 +46,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
     """Print the comparison table; 1 when a backend differs from the floor, 3 when no backend
     could be compared."""
     check_available("--backend", args.backend)
+    if os.environ.get("SCTB_SIM_CACHE"):  # the build cache of `make`: JAX's kernels go there
+        use_jax_cache(jax_cache_dir("."))
     rows = compare_backends(seed=args.seed, n_random=args.n_random, backends=args.backend or None)
     console.print(compare_table(rows))
     if not any(r.cases for r in rows[1:] if not r.skipped):

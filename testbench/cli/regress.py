@@ -13,10 +13,17 @@ from pathlib import Path
 from rich import box
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
-from ..compare import compare_backends
+from ..compare import compare_backends, jax_cache_dir, use_jax_cache
 from ..design import Design, DesignError, load_design
 from ..preflight import PreflightError
 from ..report.tables import compare_table
@@ -33,6 +40,7 @@ from ..runner import (
     suites_help,
     summary,
 )
+from ..runner.distributed import RtlJobs, job_list, run_jobs, serve_jobs, stop_serving
 from .args import (
     add_design_argument,
     check_output_dir,
@@ -44,7 +52,8 @@ from .args import (
 from .compare import backend_name, check_available
 from .prove import add_prove_arguments, run_prove
 
-__all__ = ["add_arguments", "coverage_report", "results_table", "run", "run_rtl", "speed_lines"]
+__all__ = ["add_arguments", "coverage_report", "results_table", "run", "run_rtl", "seed_range",
+           "speed_lines"]
 
 
 #: Random golden-comparison cases of ``--golden quick``.
@@ -91,6 +100,8 @@ def _command(args: argparse.Namespace) -> str:
             cmd += ["--suite", suite]
         if args.scale != 1:
             cmd += ["--scale", str(args.scale)]
+        if args.seeds is not None:
+            cmd += ["--seeds", f"{args.seeds.start}..{args.seeds.stop - 1}"]
         cmd += args.design.cli_args()
     if args.report is not None:
         cmd += ["--report", str(args.report)]
@@ -99,6 +110,20 @@ def _command(args: argparse.Namespace) -> str:
         for name in args.proofs or []:
             cmd += ["--prove-proof", name]
     return shlex.join(cmd)
+
+
+def seed_range(value: str) -> range:
+    """An argparse type: ``A..B`` (inclusive, A <= B, both >= 0) as a range."""
+    first, sep, last = value.partition("..")
+    try:
+        if not sep:
+            raise ValueError
+        lo, hi = int(first), int(last)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected A..B (two integers), got {value!r}") from None
+    if lo < 0 or hi < lo:
+        raise argparse.ArgumentTypeError(f"expected 0 <= A <= B, got {value!r}")
+    return range(lo, hi + 1)
 
 
 def _n_random(args: argparse.Namespace) -> int:
@@ -113,7 +138,28 @@ def _user_error(console: Console, message: str) -> int:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    """Run the regression; return the exit status (1 on any failure, 2 on a user error)."""
+    """Run the regression; return the exit status (1 on any failure, 2 on a user error).
+
+    Under ``mpiexec -n N``, rank 0 does everything a serial run does and spreads the RTL jobs
+    over all ranks (:func:`~testbench.runner.distributed.run_jobs`); the other ranks only run
+    the jobs they are given and print nothing.
+    """
+    from ..sweep.mpi import get_comm
+
+    comm = get_comm()
+    if comm is not None and comm.Get_size() < 2:
+        comm = None
+    if comm is not None and comm.Get_rank() != 0:
+        return serve_jobs(comm)
+    args.comm, args.jobs_sent = comm, False
+    try:
+        return _run(args, console)
+    finally:
+        if comm is not None and not args.jobs_sent:
+            stop_serving(comm)  # no RTL jobs this time: let the other ranks go
+
+
+def _run(args: argparse.Namespace, console: Console) -> int:
     start = time.perf_counter()
     if args.no_rtl and (args.suites or args.rtl_dir or args.sim != "all"):
         return _user_error(console, "--no-rtl runs no RTL suite: it cannot be combined with "
@@ -147,6 +193,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
             return 1
     rows = []
     if args.golden != "none":
+        use_jax_cache(jax_cache_dir(args.out))  # a warm run loads JAX's kernels, no compile
         rows = compare_backends(seed=args.seed, n_random=_n_random(args))
         console.print(compare_table(rows, title=f"golden comparison ({args.golden})"))
     else:
@@ -271,6 +318,9 @@ def _add_rtl_arguments(parser: argparse.ArgumentParser) -> None:
                         help="RTL suite runs in parallel (default: half the cores)")
     parser.add_argument("--scale", type=positive_float, default=1.0,
                         help="multiplies the RTL random batch sizes (default: 1)")
+    parser.add_argument("--seeds", type=seed_range, default=None, metavar="A..B",
+                        help="run every RTL suite under each seed A..B (inclusive; nightly "
+                             "regressions), each failure with its own replay (default: --seed)")
     add_design_argument(parser)
     parser.add_argument("--no-rtl", action="store_true", help="skip the RTL suites")
 
@@ -279,18 +329,22 @@ def results_table(results: list[SuiteResult]) -> Table:
     """Suite x simulator: tests, passed, failed, transactions, verified bit-products, seconds."""
     table = Table(title="RTL suites (bit-products: n_out x n_in x length, verified)",
                   box=box.SIMPLE_HEAD, pad_edge=False)
-    cols = ("suite", "sim", "family", "tests", "pass", "fail", "txns", "bit-products", "s", "ok")
+    several = len({r.seed for r in results if r.not_applicable is None}) > 1
+    cols = ("suite", "sim", *(("seed",) if several else ()), "family", "tests", "pass", "fail",
+            "txns", "bit-products", "s", "ok")
     for col in cols:
         table.add_column(col, justify="left" if col in ("suite", "sim", "family", "ok")
                          else "right", no_wrap=True, min_width=len(col))
     for r in results:
+        seed = (("-" if r.seed is None else str(r.seed)),) if several else ()
         if r.not_applicable is not None:
-            table.add_row(r.suite, r.sim, r.family, "-", "-", "-", "-", "-", "-",
+            table.add_row(r.suite, r.sim, *seed, r.family, "-", "-", "-", "-", "-", "-",
                           "[yellow]n/a[/yellow]")
             continue
         status = "[green]yes[/green]" if r.ok else "[red]NO[/red]"
-        table.add_row(r.suite, r.sim, r.family, str(r.tests), str(r.passed), str(r.failed),
-                      str(r.transactions), str(r.bit_products), f"{r.seconds:.0f}", status)
+        table.add_row(r.suite, r.sim, *seed, r.family, str(r.tests), str(r.passed),
+                      str(r.failed), str(r.transactions), str(r.bit_products),
+                      f"{r.seconds:.0f}", status)
     return table
 
 
@@ -356,19 +410,51 @@ def run_rtl(args: argparse.Namespace, console: Console, out: Path, seed: int,
                            family=SUITES[name].family, not_applicable=fit.reason)
                for name, sim, fit in rtl_plan if not fit.applies]
     todo = [(name, sim) for name, sim, fit in rtl_plan if fit.applies]
+    seeds = list(getattr(args, "seeds", None) or [seed])
+    comm = getattr(args, "comm", None)
+    workers = comm.Get_size() if comm is not None else args.jobs
+    total = len(todo) * len(seeds)
+    t0 = time.perf_counter()
+    state = {"started": 0, "done": 0}
+    # A terminal gets a live bar (done/total, running, elapsed, time left); CI logs get one
+    # plain line per finished job with the same figures.
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console, transient=True) as progress:
-        task = progress.add_task(f"RTL suites on {design.name}", total=len(todo))
+                  TextColumn("{task.fields[running]} running"), TimeElapsedColumn(),
+                  TextColumn("left"), TimeRemainingColumn(), console=console,
+                  transient=True) as progress:
+        where = f" on {workers} MPI ranks" if comm is not None else ""
+        task = progress.add_task(f"RTL jobs on {design.name}{where}", total=total,
+                                 running=0)
+
+        def running() -> int:
+            if comm is not None:  # every rank runs one job at a time
+                return min(workers, total - state["done"])
+            return state["started"] - state["done"]
+
+        def started(*job) -> None:
+            state["started"] += 1
+            progress.update(task, running=running())
 
         def done(res: SuiteResult) -> None:
+            state["done"] += 1
             mark = "pass" if res.ok else "FAIL"
-            progress.console.print(f"  {res.suite} on {res.sim}: {mark} "
-                                   f"({res.passed}/{res.tests}, {res.seconds:.1f} s)")
-            progress.advance(task)
+            label = f" seed {res.seed}" if len(seeds) > 1 else ""
+            elapsed = time.perf_counter() - t0
+            progress.console.print(
+                f"  [{state['done']}/{total}] {res.suite} on {res.sim}{label}: {mark} "
+                f"({res.passed}/{res.tests}, {res.seconds:.1f} s; elapsed {elapsed:.0f} s)",
+                highlight=False)
+            progress.update(task, advance=1, running=running())
 
-        results = run_matrix([], [], pairs=todo, out_dir=out, backend=args.rtl_backend,
-                             seed=seed, jobs=args.jobs, scale=args.scale, design=design,
-                             on_done=done)
+        if comm is not None:
+            args.jobs_sent = True
+            work = RtlJobs(job_list(todo, seeds), str(out), args.rtl_backend, args.scale, design)
+            results = run_jobs(comm, work, on_done=done, on_lost=lambda rank, why: (
+                progress.console.print(f"[red]LOST RANK {rank}[/red]: {escape(why)}")))
+        else:
+            results = run_matrix([], [], pairs=todo, out_dir=out, backend=args.rtl_backend,
+                                 seed=seed, jobs=args.jobs, scale=args.scale, design=design,
+                                 on_done=done, seeds=seeds, on_start=started)
     order = {(name, sim): i for i, (name, sim, _) in enumerate(rtl_plan)}
     results = sorted(results + skipped, key=lambda r: order[(r.suite, r.sim)])
     console.print(results_table(results))

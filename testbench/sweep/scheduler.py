@@ -19,7 +19,8 @@ from .lock import out_lock
 from .output import SweepResult, _write_outputs, _Writer, scan_records
 from .spec import Point, SpecError, SweepSpec, expand_points
 
-__all__ = ["RETRY_STATUSES", "PointTimeout", "replay_command", "run_point", "run_sweep"]
+__all__ = ["RETRY_STATUSES", "PointTimeout", "replay_command", "run_point", "run_sweep",
+           "work_queue"]
 
 TAG_REQUEST, TAG_REPLY = 11, 12
 
@@ -248,6 +249,83 @@ class _Dispatcher(threading.Thread):
             time.sleep(0.002)
 
 
+def work_queue(
+    comm: Any | None, todo: list[int], run_one: Callable[[int], Any], *, timeout_s: float,
+    on_record: Callable[[Any], None] | None = None, finish: Callable[[], None] | None = None,
+    incidents: Callable[[], list[str]] | None = None,
+) -> tuple[dict[int, str], list[str]] | None:
+    """Run the items ``todo`` (indices) over the ranks of ``comm`` with a dynamic queue.
+
+    Rank 0 holds the queue (a dispatcher thread) and runs items too; every other rank asks for
+    one index at a time, runs it and sends its record back with the next request, until the
+    queue is empty. Items go out in the order of ``todo`` (longest first balances best). A rank
+    whose item outlives ``timeout_s`` plus a grace period is declared lost (dead or hung); the
+    others go on. With ``comm`` None (or one rank) everything runs here, in order.
+
+    Parameters
+    ----------
+    comm : mpi4py communicator or None
+    todo : list of int
+        The indices to run (read on rank 0 only).
+    run_one : callable
+        ``run_one(index) -> record`` (any picklable object), on the rank that got the index.
+    timeout_s : float
+        Longest an item may take before its rank counts as lost.
+    on_record : callable, optional
+        ``on_record(record)`` on rank 0 as each record arrives (from any rank).
+    finish : callable, optional
+        Called on every rank once it has run its last item (close files) before the ranks meet.
+    incidents : callable, optional
+        The rank's incident lines so far (worker deaths between items); new ones travel to rank 0.
+
+    Returns
+    -------
+    (lost, incidents) or None
+        On rank 0: lost ranks with the reason, and every rank's incidents; None elsewhere.
+    """
+    rank = 0 if comm is None else comm.Get_rank()
+    size = 1 if comm is None else comm.Get_size()
+    local = incidents or (lambda: [])
+    if rank != 0:
+        record, reported = None, 0
+        while True:
+            mine = local()
+            news, reported = list(mine[reported:]), len(mine)
+            comm.send((rank, record, news), dest=0, tag=TAG_REQUEST)
+            idx = comm.recv(source=0, tag=TAG_REPLY)
+            if idx is None:
+                break
+            record = run_one(idx)
+        if finish is not None:
+            finish()
+        comm.Barrier()
+        return None
+    report = on_record or (lambda record: None)
+    dispatcher = None
+    if size > 1:
+        dispatcher = _Dispatcher(comm, list(todo), timeout_s, report)
+        dispatcher.start()
+        next_index = lambda: dispatcher.next_index(0)  # noqa: E731
+    else:
+        pending = queue.SimpleQueue()
+        for i in todo:
+            pending.put(i)
+        next_index = lambda: None if pending.empty() else pending.get()  # noqa: E731
+    while (idx := next_index()) is not None:
+        report(run_one(idx))
+    if finish is not None:
+        finish()
+    lost: dict[int, str] = {}
+    found = list(local())
+    if dispatcher is not None:
+        dispatcher.join()
+        lost = dict(dispatcher.lost)
+        found += dispatcher.incidents
+        if not lost:
+            comm.Barrier()
+    return lost, found
+
+
 def run_sweep(
     spec: SweepSpec, out: pathlib.Path, *, comm: Any | None = None, resume: bool = False,
     only: str | None = None, progress: Callable[[int, int, int], None] | None = None,
@@ -290,25 +368,32 @@ def run_sweep(
                       isolate, stale_lock)
 
 
-def _worker_rank(spec: SweepSpec, out: pathlib.Path, comm: Any, rank: int, isolate: bool,
-                 points: list[Point], contexts: dict[str, dict]) -> None:
-    """A rank other than 0: ask rank 0 for a point, run it, report it with the next request."""
+def _runner_calls(spec: SweepSpec, out: pathlib.Path, rank: int, isolate: bool,
+                  points: list[Point], contexts: dict[str, dict]):
+    """This rank's point runner and results file, as the work queue's ``run_one`` (run a point,
+    stamp its context, write its record) and ``finish`` (close both)."""
     writer = _Writer(out, rank)
     runner = _PointRunner(spec, rank, isolate, out / "work")
-    record, reported = None, 0
-    while True:
-        news = runner.incidents[reported:]
-        reported = len(runner.incidents)
-        comm.send((rank, record, news), dest=0, tag=TAG_REQUEST)
-        idx = comm.recv(source=0, tag=TAG_REPLY)
-        if idx is None:
-            break
+
+    def run_one(idx: int) -> dict:
         record = runner.run(points[idx])
         record["context"] = contexts[record["check"]]
         writer.write(record)
-    runner.close()
-    writer.close()
-    comm.Barrier()
+        return record
+
+    def finish() -> None:
+        runner.close()
+        writer.close()
+
+    return runner, run_one, finish
+
+
+def _worker_rank(spec: SweepSpec, out: pathlib.Path, comm: Any, rank: int, isolate: bool,
+                 points: list[Point], contexts: dict[str, dict]) -> None:
+    """A rank other than 0: run the points rank 0 hands out (:func:`work_queue`)."""
+    runner, run_one, finish = _runner_calls(spec, out, rank, isolate, points, contexts)
+    work_queue(comm, [], run_one, timeout_s=spec.timeout_s, finish=finish,
+               incidents=lambda: runner.incidents)
     return None
 
 
@@ -316,8 +401,7 @@ def _rank0(spec: SweepSpec, out: pathlib.Path, comm: Any, size: int, resume: boo
            selected: list[Point], points: list[Point], contexts: dict[str, dict], progress,
            isolate: bool, stale_lock: str | None) -> SweepResult:
     """Rank 0 (or the only rank), holding the output directory's lock."""
-    writer = _Writer(out, 0)
-    runner = _PointRunner(spec, 0, isolate, out / "work")
+    runner, run_one, finish = _runner_calls(spec, out, 0, isolate, points, contexts)
     start = time.perf_counter()
 
     if not resume:
@@ -343,31 +427,9 @@ def _rank0(spec: SweepSpec, out: pathlib.Path, comm: Any, size: int, resume: boo
                 progress(len(new_records), len(todo),
                          sum(r["status"] != "pass" for r in new_records))
 
-    dispatcher = None
-    if size > 1:
-        dispatcher = _Dispatcher(comm, list(todo), spec.timeout_s, on_record)
-        dispatcher.start()
-        next_index = lambda: dispatcher.next_index(0)  # noqa: E731
-    else:
-        pending = queue.SimpleQueue()
-        for i in todo:
-            pending.put(i)
-        next_index = lambda: None if pending.empty() else pending.get()  # noqa: E731
-    while (idx := next_index()) is not None:
-        record = runner.run(points[idx])
-        record["context"] = contexts[record["check"]]
-        writer.write(record)
-        on_record(record)
-    runner.close()
-    writer.close()
-    lost: dict[int, str] = {}
-    incidents = list(runner.incidents)
-    if dispatcher is not None:
-        dispatcher.join()
-        lost = dict(dispatcher.lost)
-        incidents += dispatcher.incidents
-        if not lost:
-            comm.Barrier()
+    lost, incidents = work_queue(comm if size > 1 else None, todo, run_one,
+                                 timeout_s=spec.timeout_s, on_record=on_record, finish=finish,
+                                 incidents=lambda: runner.incidents)
     wall = time.perf_counter() - start
     keys = {p.key for p in selected}
     records, bad_now = scan_records(out)

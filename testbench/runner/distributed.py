@@ -1,0 +1,103 @@
+"""The regression's (suite x simulator x seed) jobs over MPI ranks, on the sweep's dynamic queue."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ..design import Design
+from .results import SuiteResult
+from .run import longest_first, run_suite
+
+__all__ = ["RANK_TIMEOUT_S", "RtlJobs", "job_list", "run_jobs", "serve_jobs", "stop_serving"]
+
+#: Longest one job may run before its rank counts as lost (dead or hung).
+RANK_TIMEOUT_S = 2 * 3600.0
+
+
+@dataclasses.dataclass(frozen=True)
+class RtlJobs:
+    """What every rank needs to run its share: the jobs and how to run each.
+
+    Attributes
+    ----------
+    jobs : tuple of (suite, sim, seed)
+    out_dir : str
+        The output root (shared by the ranks: one file system).
+    backend : str
+    scale : float
+    design : Design
+    """
+
+    jobs: tuple[tuple[str, str, int], ...]
+    out_dir: str
+    backend: str
+    scale: float
+    design: Design
+
+    def run(self, index: int) -> tuple[int, SuiteResult]:
+        suite, sim, seed = self.jobs[index]
+        return index, run_suite(suite, sim, out_dir=self.out_dir, backend=self.backend,
+                                seed=seed, scale=self.scale, design=self.design)
+
+
+def run_jobs(comm: Any, work: RtlJobs, *, on_done: Callable[[SuiteResult], None] | None = None,
+             on_lost: Callable[[int, str], None] | None = None) -> list[SuiteResult]:
+    """Rank 0: send ``work`` to every rank, run the jobs over all of them (rank 0 too), longest
+    first, one at a time per rank; the results in job order.
+
+    A lost rank (its job outlived :data:`RANK_TIMEOUT_S`; see the sweep's
+    :func:`~testbench.sweep.work_queue`) is reported through ``on_lost(rank, why)``; every job
+    without a result is then a failed :class:`SuiteResult` saying so, never a pass.
+    """
+    from ..sweep.scheduler import work_queue
+
+    comm.bcast(work, root=0)
+    done: dict[int, SuiteResult] = {}
+
+    def record(item: tuple[int, SuiteResult]) -> None:
+        index, res = item
+        done[index] = res
+        if on_done is not None:
+            on_done(res)
+
+    lost, incidents = work_queue(comm, longest_first(work.jobs), work.run,
+                                 timeout_s=RANK_TIMEOUT_S, on_record=record)
+    for rank, why in lost.items():
+        if on_lost is not None:
+            on_lost(rank, why)
+    why = "; ".join(f"rank {r} lost: {w}" for r, w in lost.items()) or "; ".join(incidents)
+    results = []
+    for index, (suite, sim, seed) in enumerate(work.jobs):
+        res = done.get(index)
+        if res is None:
+            res = SuiteResult(suite=suite, sim=sim, design=work.design.name, seed=seed,
+                              error=f"no result: its MPI rank did not report ({why})",
+                              failed=1)
+        results.append(res)
+    return results
+
+
+def serve_jobs(comm: Any) -> int:
+    """Any rank but 0: take the jobs rank 0 sends and run this rank's share of them; 0, or 0
+    too when rank 0 sends nothing (it stopped before the RTL suites and reports why)."""
+    from ..sweep.scheduler import work_queue
+
+    work = comm.bcast(None, root=0)
+    if work is None:
+        return 0
+    work_queue(comm, [], work.run, timeout_s=RANK_TIMEOUT_S)
+    return 0
+
+
+def stop_serving(comm: Any) -> None:
+    """Rank 0, when it will send no jobs (an error before the RTL suites, ``--no-rtl``): let
+    the other ranks go."""
+    comm.bcast(None, root=0)
+
+
+def job_list(pairs: Sequence[tuple[str, str]], seeds: Sequence[int]) -> tuple:
+    """``(suite, sim, seed)`` for each pair under each seed, in that order."""
+    return tuple((name, sim, s) for name, sim in pairs for s in seeds)
+
