@@ -346,7 +346,11 @@ class _ReachedWork(BaseException):
 
 #: Per subcommand, its options and values a hostile user may give.
 _TOKENS = ["-1", "0", "1", "2", "nan", "inf", "-inf", "1e999", "0x10", "x", "", " ", "[sweep]",
-           "/proc/sctb-x", "/nonexistent", BIG, "2**64", "1.5", "-0", "--", "\x00"]
+           "/proc/sctb-x", "/proc/sctb-y/z", BIG, "2**64", "1.5", "-0", "--", "\x00"]
+#: Generated free text: relative to the test's own directory (no "/" or "~", which could name
+#: a real directory that a valid --out would create or a check would read).
+_TEXT = st.text(st.characters(blacklist_characters="/~", blacklist_categories=("Cs",)),
+                max_size=8)
 _OPTIONS = {
     "compare": ["--seed", "--random", "--backend"],
     "bench": ["--sweep-ranks", "--backend", "--workload", "--json", "--no-upstream"],
@@ -385,11 +389,11 @@ def _argv(draw) -> list[str]:
     command = draw(st.sampled_from(sorted(_OPTIONS)))
     argv = [command]
     if command == "sweep":
-        argv.append(draw(st.sampled_from(["/nonexistent.toml", "[sweep]", "", "-1"])))
+        argv.append(draw(st.sampled_from(["/proc/sctb-absent.toml", "[sweep]", "", "-1"])))
     for opt in draw(st.lists(st.sampled_from(_OPTIONS[command]), max_size=4)):
         argv.append(opt)
         if opt not in _FLAGS:
-            argv.append(draw(st.sampled_from(_TOKENS) | st.text(max_size=8)))
+            argv.append(draw(st.sampled_from(_TOKENS) | _TEXT))
     return argv
 
 
