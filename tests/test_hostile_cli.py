@@ -289,6 +289,31 @@ CASES = [
     C("sweep {fx}/good.toml --out {out} --only nosuch", 2, r"--only 'nosuch': no such point"),
     C("sweep {fx}/good.toml --rtl-dir {fx}/emptydir", 2, r"--rtl-dir: only the rtl check"),
     C("sweep {fx}/good.toml --frobnicate", 2, r"unrecognized arguments: --frobnicate"),
+    # -- prove -------------------------------------------------------------------------------
+    C("prove --proof nosuch", 2, r"--proof: invalid choice: 'nosuch'"),
+    C("prove --timeout -1", 2, r"--timeout: expected a finite number > 0, got '-1'"),
+    C("prove --timeout nan", 2, r"--timeout: expected a finite number > 0, got 'nan'"),
+    C("prove --jobs 0", 2, r"--jobs: expected an int >= 1, got '0'"),
+    C("prove --rtl-dir /nonexistent", 2, r"--rtl-dir: design '/nonexistent' does not exist"),
+    C("prove --rtl-dir {fx}/emptydir", 2, r"--rtl-dir: .*emptydir"),
+    C("prove --out {fx}/afile", 2, r"--out '.*afile': exists and is not a directory"),
+    C("prove --out /proc/sctb-x", 2, r"--out '/proc/sctb-x': cannot create"),
+    # -- synth -------------------------------------------------------------------------------
+    C("synth --top nosuch", 2, r"--top 'nosuch': .*no such module"),
+    C("synth --top sc_dense -P N_IN=abc", 2, r"-P 'N_IN=abc': the value 'abc' is not an integer"),
+    C("synth --top sc_dense -P N_IN", 2, r"-P 'N_IN': expected NAME=INTEGER"),
+    C("synth --top sc_dense -P FOO=1", 2, r"-P FOO=1: the top module has no parameter FOO"),
+    C("synth --top sc_dense -P N_IN=0", 2, r"-P N_IN=0: sc_dense needs N_IN >= 1"),
+    C("synth --top sc_dense --target xyz", 2, r"--target 'xyz': unknown target"),
+    C("synth --top sc_dense --rtl-dir /nonexistent", 2, r"design '/nonexistent' does not exist"),
+    C("synth --top sc_dense --out {fx}/afile", 2, r"--out '.*afile': exists and is not a dir"),
+    C("synth --top sc_dense --timeout 0", 2, r"--timeout: expected a finite number > 0, got '0'"),
+    # -- explore -----------------------------------------------------------------------------
+    C("explore", 2, r"required: spec"),
+    C("explore {fx}/missing.toml", 2, r"spec file '.*missing.toml' does not exist"),
+    C("explore {fx}/specdir", 2, r"spec file '.*specdir' is a directory"),
+    C("explore {fx}/notutf.toml", 2, r"notutf.toml: not UTF-8"),
+    C("explore {fx}/badtoml.toml", 2, r"badtoml.toml: not valid TOML"),
     # -- a NUL byte in a path (no shell passes one, but an exec call can) --------------------
     C("fuzz --out a\x00b", 2, r"--out 'a\\x00b': a path cannot hold a NUL byte"),
     C("fuzz --replay a\x00b", 2, r"--replay 'a\\x00b': a path cannot hold a NUL byte"),
@@ -362,15 +387,29 @@ _OPTIONS = {
     "fuzz": ["--seed", "--max-examples", "--time-budget", "--out", "--replay", "--target",
              "--sim", "--rtl-dir"],
     "sweep": ["--out", "--only", "--rtl-dir", "--resume", "--in-process"],
+    "prove": ["--proof", "--quick", "--timeout", "--jobs", "--out", "--rtl-dir"],
+    "synth": ["--top", "-P", "--target", "--fmax", "--out", "--timeout", "--rtl-dir", "--json"],
+    "explore": ["--out", "--only", "--rtl-dir", "--resume", "--in-process"],
 }
-_FLAGS = {"--json", "--no-upstream", "--no-rtl", "--resume", "--in-process"}
+_FLAGS = {"--json", "--no-upstream", "--no-rtl", "--resume", "--in-process", "--quick", "--fmax"}
 
 
 @pytest.fixture
 def no_work(monkeypatch):
     """Replace every command's workload with a stand-in that raises :class:`_ReachedWork` (the
     same for every generated example: nothing to reset between them)."""
-    from testbench.cli import bench, compare, emulate, fuzz, regress, sim, sweep
+    from testbench.cli import (
+        bench,
+        compare,
+        emulate,
+        explore,
+        fuzz,
+        prove,
+        regress,
+        sim,
+        sweep,
+        synth,
+    )
 
     def reached(*args, **kwargs):
         raise _ReachedWork
@@ -379,7 +418,8 @@ def no_work(monkeypatch):
                          (regress, "compare_backends"), (regress, "run_rtl"),
                          (sim, "run_matrix"), (sim, "run_suite"), (fuzz, "run_campaign"),
                          (fuzz, "_rtl"), (fuzz, "execute_backends"), (fuzz, "execute_emu"),
-                         (sweep, "run_sweep")):
+                         (sweep, "run_sweep"), (prove, "run_proofs"), (synth, "synthesize"),
+                         (explore, "run_sweep")):
         monkeypatch.setattr(module, name, reached)
     monkeypatch.setattr(emulate.emu, "emulate_layer", reached)
 
@@ -388,7 +428,7 @@ def no_work(monkeypatch):
 def _argv(draw) -> list[str]:
     command = draw(st.sampled_from(sorted(_OPTIONS)))
     argv = [command]
-    if command == "sweep":
+    if command in ("sweep", "explore"):
         argv.append(draw(st.sampled_from(["/proc/sctb-absent.toml", "[sweep]", "", "-1"])))
     for opt in draw(st.lists(st.sampled_from(_OPTIONS[command]), max_size=4)):
         argv.append(opt)

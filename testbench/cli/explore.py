@@ -17,7 +17,7 @@ from ..explore import build_page_data, load_explore_spec, write_page
 from ..explore._spec import check_design
 from ..sweep import SpecError, expand_points, get_comm, read_records, run_sweep
 from ..synth import SynthInputError, check_params
-from .args import add_design_argument
+from .args import add_design_argument, check_output_dir
 
 __all__ = ["add_arguments", "run"]
 
@@ -60,7 +60,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         return 2
     comm = get_comm()
     rank = 0 if comm is None else comm.Get_rank()
-    out = args.out or pathlib.Path("sctb-out") / f"explore-{spec.name}"
+    out = check_output_dir("--out", args.out or pathlib.Path("sctb-out") / f"explore-{spec.name}")
     env = os.environ.get("SCTB_SIM_CACHE")
     cache = pathlib.Path(env) / "synth" if env else out / "synth-cache"
     spec = dataclasses.replace(spec, cache_dir=str(cache.resolve()))

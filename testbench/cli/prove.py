@@ -15,7 +15,7 @@ from rich.table import Table
 
 from ..design import Design, DesignError, load_design
 from ..formal import PROOFS, QUICK, ProofResult, run_proofs
-from .args import add_design_argument, positive_float, positive_int
+from .args import add_design_argument, check_output_dir, positive_float, positive_int
 
 __all__ = ["add_arguments", "exit_status", "proofs_table", "run", "run_prove"]
 
@@ -134,8 +134,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         console.print(f"[red]error[/red]: {escape(f'--rtl-dir: {e}')}", soft_wrap=True)
         return 2
     console.print(design.summary(), soft_wrap=True)
-    out = args.out.resolve()
-    out.mkdir(parents=True, exist_ok=True)
+    out = check_output_dir("--out", args.out)
     status, doc = run_prove(args, console, design, out)
     path = out / "prove.json"
     path.write_text(json.dumps(doc, indent=2))

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from ..design import DesignError, load_design
 from ..synth import TARGETS, SynthInputError, default_cache_dir, parse_params, synthesize
-from .args import add_design_argument, positive_float
+from .args import add_design_argument, check_output_dir, positive_float
 
 __all__ = ["add_arguments", "run"]
 
@@ -37,6 +37,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, console: Console) -> int:
     """Run ``sctb synth``; exit 2 on a bad option or a design that does not fit, 3 on a tool
     failure (raised as ToolError to ``main``)."""
+    if args.out is not None:
+        args.out = check_output_dir("--out", args.out)
     try:
         params = parse_params(args.params)
         design = load_design(args.rtl_dir)

@@ -4,18 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import pathlib
-import sys
 from typing import Any
 
 import golden
 
-from ..sweep.spec import SpecError, SweepSpec, expand_points
+from ..sweep.spec import SpecError, SweepSpec, expand_points, read_spec_doc
 from ..synth import DEVICES, TARGETS
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 __all__ = ["HW_AXES", "ExploreSpec", "load_explore_spec", "parse_explore_spec"]
 
@@ -174,13 +168,7 @@ def check_design(design: str | None, top: str, where: str) -> None:
 
 def load_explore_spec(path: str | pathlib.Path) -> ExploreSpec:
     """Read and validate an exploration spec (TOML)."""
-    path = pathlib.Path(path)
-    try:
-        doc = tomllib.loads(path.read_text())
-    except FileNotFoundError:
-        raise SpecError(f"spec file {str(path)!r} does not exist") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise SpecError(f"{path}: not valid TOML ({exc})") from None
-    spec = parse_explore_spec(doc, path)
+    doc = read_spec_doc(path)
+    spec = parse_explore_spec(doc, pathlib.Path(path))
     expand_points(spec)  # the sweep's own expansion must accept it
     return spec

@@ -18,7 +18,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 __all__ = ["AXES", "COMMON_AXES", "MAX_POINTS", "Point", "SpecError", "SweepSpec", "count_points",
-           "expand_points", "load_spec", "parse_spec"]
+           "expand_points", "load_spec", "parse_spec", "read_spec_doc"]
 
 #: Most points one spec may expand to (counted before any point is built).
 MAX_POINTS = 1_000_000
@@ -180,13 +180,20 @@ def parse_spec(doc: dict, path: pathlib.Path | None = None) -> SweepSpec:
     return spec
 
 
-def load_spec(path: str | os.PathLike) -> SweepSpec:
-    """Read and validate a TOML sweep spec."""
+def read_spec_doc(path: str | os.PathLike) -> dict:
+    """The TOML document of a spec file; every unreadable file is a :class:`SpecError` naming it.
+
+    Raises
+    ------
+    SpecError
+        ``path`` holds a NUL byte, does not exist, is a directory, cannot be read, is not UTF-8
+        or is not valid TOML.
+    """
     if "\x00" in os.fspath(path):
         raise SpecError(f"spec file {os.fspath(path)!r}: a path cannot hold a NUL byte")
     path = pathlib.Path(path)
     try:
-        doc = tomllib.loads(path.read_bytes().decode("utf-8"))
+        return tomllib.loads(path.read_bytes().decode("utf-8"))
     except FileNotFoundError:
         raise SpecError(f"spec file {str(path)!r} does not exist") from None
     except IsADirectoryError:
@@ -199,7 +206,12 @@ def load_spec(path: str | os.PathLike) -> SweepSpec:
                         ) from None
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"{path}: not valid TOML ({exc})") from None
-    return parse_spec(doc, path)
+
+
+def load_spec(path: str | os.PathLike) -> SweepSpec:
+    """Read and validate a TOML sweep spec."""
+    doc = read_spec_doc(path)
+    return parse_spec(doc, pathlib.Path(path))
 
 
 def count_points(spec: SweepSpec) -> int:
