@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from rich.console import Console
 
 from ..eda import ToolError
-from . import bench, compare, emulate, fuzz, regress, sim, sweep
+from . import bench, compare, emulate, fuzz, mutate, regress, sim, sweep
 
 __all__ = ["build_parser", "main"]
 
@@ -22,6 +22,7 @@ COMMANDS = {
     "emulate": (emulate, "a workload on the cycle-level emulator: cycles, latency"),
     "fuzz": (fuzz, "a property-based campaign: backends, emulator or RTL"),
     "sweep": (sweep, "a verification sweep from a TOML spec (serial or mpiexec)"),
+    "mutate": (mutate, "mutation score: source mutants of the design judged by the suites"),
 }
 
 
