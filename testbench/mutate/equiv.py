@@ -73,7 +73,8 @@ def equiv_script(gold: Design, gate: Design, module: str, params: Mapping[str, i
         if name == "gold":
             lines.append("design -stash gold")
     lines += ["design -copy-from gold -as gold gold", "equiv_make gold gate equiv",
-              "hierarchy -top equiv", "async2sync", "equiv_struct", f"equiv_simple -seq {SEQ}",
+              "hierarchy -top equiv", "async2sync", "equiv_struct",
+              f"equiv_simple -short -seq {SEQ}", f"equiv_simple -seq {SEQ}",
               f"equiv_induct -seq {SEQ}", "equiv_status -assert"]
     return "\n".join(lines) + "\n"
 

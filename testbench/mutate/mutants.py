@@ -320,7 +320,7 @@ def write_mutant_design(design: Design, mutant: Mutant, dest: str | Path) -> Des
     where it is (named by absolute path). The original file's directory is added to the include
     directories, so that a relative ```include`` still resolves.
     """
-    dest = Path(dest)
+    dest = Path(dest).resolve()
     dest.mkdir(parents=True, exist_ok=True)
     mutated = dest / mutant.file.name
     mutated.write_text(mutant.apply(mutant.file.read_text()))
