@@ -162,6 +162,8 @@ def run_mutant(design: Design, mutant: Mutant, suites: Sequence[str], *, sim: st
             res.status = "killed"
             if not matrix:
                 break
+    if res.status == "survived" and not any(r["outcome"] == "survived" for r in res.runs):
+        res.status = "not_applicable"  # every suite ruled itself out (the pre-flight check)
     if res.status == "survived" and equiv:
         # Only a survivor can be equivalent: the proof runs on survivors, after the suites.
         res.equiv = check_equivalence(design, mdesign, configs, timeout=equiv_timeout,
