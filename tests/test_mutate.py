@@ -132,9 +132,9 @@ def test_bad_option_values_exit_2(argv):
 
 
 #: The CI sample: one seeded mutant per module judged by one cheap suite per module.
-CI_ARGS = ["--count", "7", "--seed", "1", "--suites", "cycle_w13", "neuron", "dense_lif",
+CI_ARGS = ["--count", "7", "--seed", "1", "--suites", "cycle_w13", "neuron", "cycle_dense_lif",
            "--jobs", "2", "--equiv-timeout", "60"]
-#: Its floor (measured: see docs/mutation.md).
+#: Its floor: measured 5 killed, 1 survivor (sc_dot_to_current.m019, a gap), 1 equivalent = 83 %.
 CI_FLOOR = 0.8
 
 
