@@ -16,7 +16,7 @@ from rich.console import Console
 from ..design import DesignError
 from ..eda import ToolError
 from ..sweep import SpecError
-from . import bench, compare, emulate, explore, fuzz, prove, regress, sim, sweep, synth
+from . import bench, compare, emulate, explore, fuzz, mutate, prove, regress, sim, sweep, synth
 from .args import INFRA_ERROR, USAGE_ERROR, Unavailable, UsageError
 
 __all__ = ["build_parser", "main"]
@@ -33,6 +33,7 @@ COMMANDS = {
     "prove": (prove, "formal proofs of the RTL: blocks, protocol, bounded equivalence"),
     "synth": (synth, "what a core costs: yosys cells, LUTs, flip-flops; Fmax from nextpnr"),
     "explore": (explore, "design-space sweep: accuracy, latency, throughput, area, Fmax"),
+    "mutate": (mutate, "mutation score: source mutants of the design judged by the suites"),
 }
 
 

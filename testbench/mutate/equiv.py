@@ -1,0 +1,194 @@
+"""The SAT equivalence pre-check of a mutant: yosys proves it equal to the original, or not."""
+
+from __future__ import annotations
+
+import dataclasses
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from ..design import Design
+from ..eda import ToolError, run_tool, tool_path
+
+__all__ = ["EQUIVALENT", "UNPROVEN", "EquivResult", "check_equivalence", "equiv_script"]
+
+#: Verdicts: proved equal at every configuration; not proved (a difference or an inconclusive
+#: proof: the mutant counts as non-equivalent and is simulated).
+EQUIVALENT = "equivalent"
+UNPROVEN = "unproven"
+#: Time frames ``equiv_simple`` / ``equiv_induct`` look back over (``-seq``).
+SEQ = 2
+
+
+@dataclasses.dataclass(frozen=True)
+class EquivResult:
+    """The verdict of one mutant: ``equivalent`` or ``unproven``, and what decided it."""
+
+    verdict: str
+    seconds: float
+    detail: str = ""
+
+    @property
+    def equivalent(self) -> bool:
+        return self.verdict == EQUIVALENT
+
+
+def _read(files: Sequence[str], design: Design) -> list[str]:
+    opts = [f"-I{d}" for d in design.include_dirs]
+    opts += [f"-D{k}={v}" if v else f"-D{k}" for k, v in design.defines.items()]
+    return [" ".join(["read_verilog", "-sv", *opts, f]) for f in files]
+
+
+def _stage(design: Design, dest: Path) -> list[str]:
+    """Copy the design's sources into ``dest`` (numbered, same names); their relative paths.
+
+    YoWASP's yosys sees the host's directories but not all of them (not ``/tmp`` here): the
+    sources are read relative to its working directory, which it always sees.
+    """
+    dest.mkdir(parents=True, exist_ok=True)
+    out = []
+    for k, f in enumerate(design.files):
+        copy = dest / f"{k:02d}_{f.name}"
+        copy.write_bytes(f.read_bytes())
+        out.append(f"{dest.name}/{copy.name}")
+    return out
+
+
+def equiv_script(gold: Design, gate: Design, module: str, params: Mapping[str, int], *,
+                 gold_files: Sequence[str] | None = None,
+                 gate_files: Sequence[str] | None = None) -> str:
+    """The yosys script that proves ``gate`` equal to ``gold`` as ``module`` at ``params``.
+
+    Both are elaborated at ``params``, processed and flattened; ``equiv_make`` pairs their
+    outputs and their registers by name; ``equiv_struct`` merges what is structurally
+    identical; ``equiv_simple`` and ``equiv_induct`` (``-seq 2``) prove the rest with SAT;
+    ``equiv_status -assert`` fails (exit 1) when a pair stays unproven.
+    """
+    chparam = " ".join(f"-chparam {k} {v}" for k, v in params.items())
+    lines = []
+    for design, name, files in ((gold, "gold", gold_files), (gate, "gate", gate_files)):
+        lines += _read(files if files is not None else [str(f) for f in design.files], design)
+        lines += [f"hierarchy -check -top {module} {chparam}".rstrip(), "proc", "flatten",
+                  "opt_clean", f"rename {module} {name}"]
+        if name == "gold":
+            lines.append("design -stash gold")
+    lines += ["design -copy-from gold -as gold gold", "equiv_make gold gate equiv",
+              "hierarchy -top equiv", "async2sync", "equiv_struct",
+              f"equiv_simple -short -seq {SEQ}", f"equiv_simple -seq {SEQ}",
+              f"equiv_induct -seq {SEQ}", "equiv_status -assert"]
+    return "\n".join(lines) + "\n"
+
+
+def check_equivalence(gold: Design, gate: Design,
+                      configs: Sequence[tuple[str, Mapping[str, int]]], *,
+                      timeout: float = 300.0,
+                      workdir: str | Path | None = None) -> EquivResult:
+    """Prove ``gate`` (a mutant) equal to ``gold`` at every configuration, or fail to.
+
+    Parameters
+    ----------
+    gold, gate : Design
+        The original design and the mutant.
+    configs : sequence of (str, dict)
+        ``(module, parameters)``: the tops the applicable suites instantiate and at which
+        parameters; checked in order, stopping at the first that is not proved.
+    timeout : float
+        Seconds per configuration; a proof that runs out of time is inconclusive (unproven).
+    workdir : path, optional
+        Where the scratch directory goes (default: the current directory; YoWASP's yosys
+        cannot read every host directory, ``/tmp`` included on some machines).
+
+    Returns
+    -------
+    EquivResult
+        ``equivalent`` only when every configuration is proved.
+
+    Raises
+    ------
+    ToolError
+        yosys is missing, or the original design does not elaborate in yosys.
+    """
+    tool_path("yosys")
+    workdir = Path(workdir if workdir is not None else ".").resolve()
+    workdir.mkdir(parents=True, exist_ok=True)
+    total = 0.0
+    if not configs:
+        return EquivResult(UNPROVEN, 0.0, "no configuration to prove at")
+    with tempfile.TemporaryDirectory(prefix="sctb-equiv-", dir=workdir) as tmp:
+        gold_files = _stage(gold, Path(tmp) / "gold")
+        gate_files = _stage(gate, Path(tmp) / "gate")
+        identical = 0
+        for module, params in configs:
+            where = f"{module}({', '.join(f'{k}={v}' for k, v in params.items()) or 'defaults'})"
+            same, seconds = _same_netlist(gold, gate, module, params, Path(tmp), timeout)
+            total += seconds
+            if same:
+                identical += 1
+                continue
+            script = Path(tmp) / "equiv.ys"
+            script.write_text(equiv_script(gold, gate, module, params, gold_files=gold_files,
+                                           gate_files=gate_files))
+            try:
+                run = run_tool(["yosys", "-q", "-s", script.name], cwd=tmp, timeout=timeout)
+            except ToolError as e:
+                if "ran past" in str(e):
+                    return EquivResult(UNPROVEN, total + timeout,
+                                       f"{where}: proof ran past {timeout:g} s (inconclusive)")
+                raise
+            total += run.seconds
+            if run.returncode == 0:
+                continue
+            text = run.stdout + run.stderr
+            if "unproven $equiv cells" in text:
+                return EquivResult(UNPROVEN, total, f"{where}: not proved equal "
+                                   f"({_first_error(text)})")
+            # Is it the mutant that yosys cannot read? The original alone must elaborate.
+            alone = Path(tmp) / "gold.ys"
+            alone.write_text("\n".join(equiv_script(
+                gold, gold, module, params, gold_files=gold_files, gate_files=gold_files
+            ).splitlines()[:len(gold_files) + 5]) + "\n")
+            check = run_tool(["yosys", "-q", "-s", alone.name], cwd=tmp, timeout=timeout)
+            if check.returncode != 0:
+                raise ToolError(f"yosys cannot elaborate the original design at {where}: "
+                                f"{_first_error(check.stdout + check.stderr)}")
+            return EquivResult(UNPROVEN, total, f"{where}: the check did not complete "
+                               f"({_first_error(text)})")
+    return EquivResult(EQUIVALENT, total, f"proved equal at {len(configs)} configuration(s) "
+                       f"({identical} of them by an identical netlist)")
+
+
+def _same_netlist(gold: Design, gate: Design, module: str, params: Mapping[str, int],
+                  tmp: Path, timeout: float) -> tuple[bool, float]:
+    """Whether both elaborate to the same flattened netlist at ``params`` (text-identical
+    ``write_verilog -noattr``): a mutation in code these parameters do not elaborate (a
+    generate branch not taken), or folded away by ``opt``. True proves equality outright."""
+    chparam = " ".join(f"-chparam {k} {v}" for k, v in params.items())
+    texts, seconds = [], 0.0
+    for design, name in ((gold, "n_gold"), (gate, "n_gate")):
+        files = _stage(design, tmp / name / "src")
+        files = [f"src/{Path(f).name}" for f in files]  # the same relative names on both sides
+        script = tmp / name / "net.ys"
+        script.write_text("\n".join([*_read(files, design),
+                                     f"hierarchy -check -top {module} {chparam}".rstrip(),
+                                     "proc", "flatten", "opt", "opt_clean -purge",
+                                     "write_verilog -noattr net.v"]) + "\n")
+        try:
+            run = run_tool(["yosys", "-q", "-s", "net.ys"], cwd=tmp / name, timeout=timeout)
+        except ToolError as e:
+            if "ran past" in str(e):
+                return False, seconds + timeout
+            raise
+        seconds += run.seconds
+        out = tmp / name / "net.v"
+        if run.returncode != 0 or not out.is_file():
+            return False, seconds
+        texts.append(out.read_text())
+    return texts[0] == texts[1], seconds
+
+
+def _first_error(text: str) -> str:
+    for line in text.splitlines():
+        if line.startswith("ERROR") or "wasm trap" in line:
+            return line.strip()[:300]
+    return text.strip().splitlines()[-1][:300] if text.strip() else "no output"
+
