@@ -314,6 +314,20 @@ CASES = [
     C("explore {fx}/specdir", 2, r"spec file '.*specdir' is a directory"),
     C("explore {fx}/notutf.toml", 2, r"notutf.toml: not UTF-8"),
     C("explore {fx}/badtoml.toml", 2, r"badtoml.toml: not valid TOML"),
+    # -- mutate ------------------------------------------------------------------------------
+    C("mutate --count 0", 2, r"--count: expected an int >= 1, got '0'"),
+    C("mutate --seed -1", 2, r"--seed: .*'-1'"),
+    C("mutate --jobs 0", 2, r"--jobs: expected an int >= 1, got '0'"),
+    C("mutate --min-score 2", 2, r"--min-score: expected a fraction in \[0, 1\], got '2'"),
+    C("mutate --min-score nan", 2, r"--min-score: expected a fraction in \[0, 1\], got 'nan'"),
+    C("mutate --rtl-dir /nonexistent", 2, r"--rtl-dir: design '/nonexistent' does not exist"),
+    C("mutate --suites nosuch", 2, r"--suites: unknown suite 'nosuch'"),
+    C("mutate --module nosuch", 2, r"--module: 'nosuch' is not a module of design reference"),
+    C("mutate --only nosuch", 2, r"--only: no mutant 'nosuch'"),
+    C("mutate --sim xyz", 2, r"--sim: invalid choice: 'xyz'"),
+    C("mutate --skip-test foo", 2, r"--skip-test: expected SUITE.TEST"),
+    C("mutate --equiv-timeout 0", 2, r"--equiv-timeout: expected a finite number > 0"),
+    C("mutate --out {fx}/afile --module sc_lfsr16 --count 1", 2, r"--out '.*afile': exists"),
     # -- a NUL byte in a path (no shell passes one, but an exec call can) --------------------
     C("fuzz --out a\x00b", 2, r"--out 'a\\x00b': a path cannot hold a NUL byte"),
     C("fuzz --replay a\x00b", 2, r"--replay 'a\\x00b': a path cannot hold a NUL byte"),
@@ -390,8 +404,11 @@ _OPTIONS = {
     "prove": ["--proof", "--quick", "--timeout", "--jobs", "--out", "--rtl-dir"],
     "synth": ["--top", "-P", "--target", "--fmax", "--out", "--timeout", "--rtl-dir", "--json"],
     "explore": ["--out", "--only", "--rtl-dir", "--resume", "--in-process"],
+    "mutate": ["--count", "--seed", "--jobs", "--min-score", "--module", "--only", "--sim",
+               "--out", "--rtl-dir", "--list", "--matrix"],
 }
-_FLAGS = {"--json", "--no-upstream", "--no-rtl", "--resume", "--in-process", "--quick", "--fmax"}
+_FLAGS = {"--json", "--no-upstream", "--no-rtl", "--resume", "--in-process", "--quick", "--fmax",
+          "--list", "--matrix"}
 
 
 @pytest.fixture
@@ -404,6 +421,7 @@ def no_work(monkeypatch):
         emulate,
         explore,
         fuzz,
+        mutate,
         prove,
         regress,
         sim,
@@ -419,7 +437,7 @@ def no_work(monkeypatch):
                          (sim, "run_matrix"), (sim, "run_suite"), (fuzz, "run_campaign"),
                          (fuzz, "_rtl"), (fuzz, "execute_backends"), (fuzz, "execute_emu"),
                          (sweep, "run_sweep"), (prove, "run_proofs"), (synth, "synthesize"),
-                         (explore, "run_sweep")):
+                         (explore, "run_sweep"), (mutate, "run_mutants")):
         monkeypatch.setattr(module, name, reached)
     monkeypatch.setattr(emulate.emu, "emulate_layer", reached)
 

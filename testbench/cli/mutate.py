@@ -25,7 +25,7 @@ from ..mutate import (
     suite_tests,
 )
 from ..runner import SIMULATORS, SUITES, get_suite
-from .args import add_design_argument, positive_float, positive_int
+from .args import add_design_argument, check_output_dir, positive_float, positive_int, seed32
 
 __all__ = ["add_arguments", "run"]
 
@@ -51,7 +51,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_design_argument(parser, "mutate ")
     parser.add_argument("--count", type=positive_int, default=10,
                         help="mutants in the seeded sample, spread over the modules (default 10)")
-    parser.add_argument("--seed", type=int, default=1, help="seed of the sample (default 1)")
+    parser.add_argument("--seed", type=seed32, default=1, help="seed of the sample (default 1)")
     parser.add_argument("--module", action="append", default=None, metavar="NAME",
                         help="sample only these modules (repeatable; default: every module)")
     parser.add_argument("--only", action="append", default=None, metavar="ID",
@@ -162,7 +162,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         for m in mutants:
             console.print(f"{m.id:<22} {m.describe()}", markup=False, highlight=False)
         return 0
-    args.out.mkdir(parents=True, exist_ok=True)
+    args.out = check_output_dir("--out", args.out)
     console.print(f"{len(mutants)} mutants of {len(candidates)} modules "
                   f"({sum(map(len, candidates.values()))} candidates), seed {args.seed}, "
                   f"judged on {args.sim} by {', '.join(suites)}", soft_wrap=True)
