@@ -437,7 +437,7 @@ def no_work(monkeypatch):
                          (sim, "run_matrix"), (sim, "run_suite"), (fuzz, "run_campaign"),
                          (fuzz, "_rtl"), (fuzz, "execute_backends"), (fuzz, "execute_emu"),
                          (sweep, "run_sweep"), (prove, "run_proofs"), (synth, "synthesize"),
-                         (explore, "run_sweep"), (mutate, "run_mutants")):
+                         (explore, "run_with_progress"), (mutate, "run_mutants")):
         monkeypatch.setattr(module, name, reached)
     monkeypatch.setattr(emulate.emu, "emulate_layer", reached)
 

@@ -10,14 +10,14 @@ import os
 import pathlib
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..design import DesignError, load_design
 from ..explore import build_page_data, load_explore_spec, write_page
 from ..explore._spec import check_design
-from ..sweep import SpecError, expand_points, get_comm, read_records, run_sweep
+from ..sweep import SpecError, expand_points, get_comm, read_records
 from ..synth import SynthInputError, check_params
 from .args import add_design_argument, check_output_dir
+from .sweep import run_with_progress
 
 __all__ = ["add_arguments", "run"]
 
@@ -66,21 +66,11 @@ def run(args: argparse.Namespace, console: Console) -> int:
     spec = dataclasses.replace(spec, cache_dir=str(cache.resolve()))
     if rank == 0:
         console.print(design.summary(), markup=False, highlight=False)
-    progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
-                        MofNCompleteColumn(), TextColumn("{task.fields[failures]} failed"),
-                        TimeElapsedColumn(), console=console, disable=rank != 0)
-    with progress:
-        task = progress.add_task(spec.name, total=None, failures=0)
-
-        def update(done: int, total: int, failures: int) -> None:
-            progress.update(task, completed=done, total=total, failures=failures)
-
-        try:
-            result = run_sweep(spec, out, comm=comm, resume=args.resume, only=args.only,
-                               progress=update, isolate=not args.in_process)
-        except SpecError as exc:
-            console.print(f"error: {exc}", markup=False, highlight=False)
-            return 2
+    try:
+        result = run_with_progress(spec, out, comm, args, console)
+    except SpecError as exc:
+        console.print(f"error: {exc}", markup=False, highlight=False)
+        return 2
     if result is None:  # a worker rank
         return 0
     summary = json.loads((out / "summary.json").read_text())

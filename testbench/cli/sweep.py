@@ -6,6 +6,7 @@ import argparse
 import dataclasses
 import pathlib
 import time
+from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -13,10 +14,47 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ..design import DesignError, load_design
-from ..sweep import SpecError, SweepResult, count_points, get_comm, load_spec, run_sweep
+from ..sweep import (
+    SpecError,
+    SweepResult,
+    SweepSpec,
+    count_points,
+    get_comm,
+    load_spec,
+    run_sweep,
+)
 from .args import add_design_argument, check_output_dir
 
-__all__ = ["add_arguments", "run", "summary_table"]
+__all__ = ["add_arguments", "run", "run_with_progress", "summary_table"]
+
+
+def run_with_progress(spec: SweepSpec, out: pathlib.Path, comm: Any,
+                      args: argparse.Namespace, console: Console) -> SweepResult | None:
+    """:func:`~testbench.sweep.run_sweep` of ``spec`` into ``out`` with ``args.resume``,
+    ``args.only`` and ``args.in_process``, and a progress bar on rank 0 (sweep and explore).
+
+    Returns
+    -------
+    SweepResult or None
+        None on a worker rank.
+
+    Raises
+    ------
+    SpecError
+        The run was refused (``--only`` names no point, the output directory is locked, ...).
+    """
+    rank = 0 if comm is None else comm.Get_rank()
+    progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                        MofNCompleteColumn(), TextColumn("{task.fields[failures]} failed"),
+                        TimeElapsedColumn(), console=console, disable=rank != 0)
+    with progress:
+        task = progress.add_task(spec.name, total=None, failures=0)
+
+        def update(done: int, total: int, failures: int) -> None:
+            progress.update(task, completed=done, total=total, failures=failures)
+
+        return run_sweep(spec, out, comm=comm, resume=args.resume, only=args.only,
+                         progress=update, isolate=not args.in_process)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -94,22 +132,12 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if rank == 0:
         console.print(f"sweep {spec.name}: {count_points(spec)} points, output {out}",
                       markup=False, highlight=False)
-    progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
-                        MofNCompleteColumn(), TextColumn("{task.fields[failures]} failed"),
-                        TimeElapsedColumn(), console=console, disable=rank != 0)
-    with progress:
-        task = progress.add_task(spec.name, total=None, failures=0)
-
-        def update(done: int, total: int, failures: int) -> None:
-            progress.update(task, completed=done, total=total, failures=failures)
-
-        try:
-            result = run_sweep(spec, out, comm=comm, resume=args.resume, only=args.only,
-                               progress=update, isolate=not args.in_process)
-        except SpecError as exc:
-            result, refused = None, str(exc)
-        else:
-            refused = None
+    try:
+        result = run_with_progress(spec, out, comm, args, console)
+    except SpecError as exc:
+        result, refused = None, str(exc)
+    else:
+        refused = None
     if refused is not None:
         _error(console, refused)
         if comm is not None and comm.Get_size() > 1:

@@ -11,22 +11,11 @@ import pathlib
 from collections.abc import Sequence
 from typing import Any
 
+from ..report.html import PAGE_CSS
+
 __all__ = ["axes_of", "build_page_data", "pareto_front", "write_page"]
 
-_CSS = """
-body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 1.5em 2em;
-       color: #1d1d1f; max-width: 1200px; }
-h1.pass { color: #1a7f37; } h1.fail { color: #c62828; }
-h2 { margin-top: 1.6em; border-bottom: 1px solid #ddd; padding-bottom: .2em; }
-table { border-collapse: collapse; margin: .6em 0; font-size: 14px; }
-th, td { border: 1px solid #d0d7de; padding: 3px 8px; }
-th { background: #f3f4f6; text-align: left; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
-tr.front td { background: #eef5ee; } tr.bad td { background: #fdecea; }
-p.meta { color: #555; font-size: 13px; margin-top: 0; }
-img.plot { max-width: 100%; border: 1px solid #ddd; }
-code { background: #f6f8fa; padding: 1px 4px; font-size: 12px; word-break: break-all; }
-"""
+_CSS = PAGE_CSS + "tr.front td { background: #eef5ee; }\n"
 
 
 def pareto_front(points: Sequence[tuple[float, float]]) -> list[int]:

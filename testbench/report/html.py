@@ -25,9 +25,10 @@ from .sections import (
     throughput_html,
 )
 
-__all__ = ["build_data", "matplotlib_missing", "render_html", "write_report"]
+__all__ = ["PAGE_CSS", "build_data", "matplotlib_missing", "render_html", "write_report"]
 
-_CSS = """
+#: The style of sctb's HTML pages (the regression report, the exploration page).
+PAGE_CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 1.5em 2em;
        color: #1d1d1f; max-width: 1200px; }
 h1 { margin-bottom: .2em; }
@@ -208,7 +209,7 @@ def render_html(data: dict, plot_png: bytes | None) -> str:
     ])
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-            f"<title>sctb regress: {status}</title><style>{_CSS}</style></head>"
+            f"<title>sctb regress: {status}</title><style>{PAGE_CSS}</style></head>"
             f"<body>{body}</body></html>\n")
 
 
