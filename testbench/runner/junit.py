@@ -74,8 +74,8 @@ def merge_junit(results: Sequence[SuiteResult], path: str | os.PathLike,
             time=f"{res.seconds:.3f}")
         if props:
             prop_el = ElementTree.SubElement(suite_el, "properties")
-            for name, value in props:
-                ElementTree.SubElement(prop_el, "property", name=name, value=value)
+            for key, value in props:
+                ElementTree.SubElement(prop_el, "property", name=key, value=value)
         if res.not_applicable is not None:
             case = ElementTree.SubElement(suite_el, "testcase", name="<suite>",
                                           classname=name)
