@@ -35,7 +35,8 @@ from ..runner import (
 )
 from .args import add_design_argument, non_negative_int, positive_float, positive_int
 
-__all__ = ["add_arguments", "coverage_report", "results_table", "run", "run_rtl", "speed_lines"]
+__all__ = ["add_arguments", "code_coverage_report", "coverage_report", "results_table", "run",
+           "run_rtl", "speed_lines"]
 
 
 #: Random golden-comparison cases of ``--golden quick``.
@@ -80,6 +81,8 @@ def _command(args: argparse.Namespace) -> str:
         if args.scale != 1:
             cmd += ["--scale", str(args.scale)]
         cmd += args.design.cli_args()
+    if getattr(args, "coverage", False):
+        cmd.append("--coverage")
     if args.report is not None:
         cmd += ["--report", str(args.report)]
     return shlex.join(cmd)
@@ -146,6 +149,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
                     "mismatches": r.mismatches, "skipped": r.skipped,
                     "first_mismatch": r.first_mismatch, "seconds": r.seconds} for r in rows],
         "rtl": summary(rtl_results),
+        "code_coverage": _code_coverage_summary(args),
         "seconds": time.perf_counter() - start,
         "passed": not failed and rtl_ok,
         "report": str(index) if index is not None else None,
@@ -163,6 +167,14 @@ def run(args: argparse.Namespace, console: Console) -> int:
         return 1
     console.print("[green]PASSED[/green]")
     return 0
+
+
+def _code_coverage_summary(args: argparse.Namespace) -> dict | None:
+    """The totals of ``--coverage`` for regress.json (the details are in coverage.json)."""
+    doc = getattr(args, "code_coverage", None)
+    if doc is None:
+        return None
+    return {k: doc.get(k) for k in ("available", "notes", "total", "dir", "unused_waivers")}
 
 
 def _write_json(args: argparse.Namespace, doc: dict) -> Path:
@@ -211,7 +223,8 @@ def _write_report(args: argparse.Namespace, console: Console, rows, rtl_results,
         coverage=merged, required_missing=coverage.missing(merged) if merged else [],
         junit=report_dir / "rtl-results.xml" if junit is not None else None,
         compare_replay=compare_replay, accuracy=study.to_dict(), command=_command(args),
-        seed=args.seed, seconds=time.perf_counter() - start, design=args.design.to_dict())
+        seed=args.seed, seconds=time.perf_counter() - start, design=args.design.to_dict(),
+        code_coverage=getattr(args, "code_coverage", None))
     return report_html.write_report(report_dir, data, accuracy.png(study), junit_source=junit)
 
 
@@ -235,6 +248,11 @@ def _add_rtl_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scale", type=positive_float, default=1.0,
                         help="multiplies the RTL random batch sizes (default: 1)")
     add_design_argument(parser)
+    parser.add_argument("--coverage", action="store_true",
+                        help="code coverage: Verilator builds with line, branch and toggle "
+                             "coverage (their own build cache), merged over every run and "
+                             "reported per module (waivers: sc.cov beside the design; lcov "
+                             "export in OUT/code-coverage; docs/coverage.md)")
     parser.add_argument("--no-rtl", action="store_true", help="skip the RTL suites")
 
 
@@ -301,6 +319,28 @@ def coverage_report(results: list[SuiteResult], console: Console
     return not empty, merged
 
 
+def code_coverage_report(results: list[SuiteResult], design: Design, out: Path,
+                         console: Console) -> dict:
+    """Merge the runs' code coverage (``--coverage``), print it, write merged.dat, lcov and
+    JSON under ``out``; the JSON-ready summary (``available`` False, with the reasons, when no
+    run could record coverage)."""
+    from ..codecov import collect, format_report
+
+    report, notes = collect(results, design, out)
+    for note in notes:
+        console.print(f"[yellow]code coverage[/yellow] {escape(note)}", soft_wrap=True)
+    if report is None:
+        console.print("code coverage: [yellow]not applicable[/yellow]: no run recorded "
+                      "coverage (Verilator runs do; Icarus has no coverage instrumentation)",
+                      soft_wrap=True)
+        return {"available": False, "notes": notes}
+    console.print(escape(format_report(report)), soft_wrap=True)
+    console.print(f"code coverage: {out / 'coverage.json'}, lcov {out / 'coverage.info'}")
+    doc = json.loads((out / "coverage.json").read_text())
+    doc.update(available=True, dir=str(out))
+    return doc
+
+
 def run_rtl(args: argparse.Namespace, console: Console, out: Path, seed: int,
             rtl_plan: list | None = None) -> tuple[bool, list[SuiteResult]]:
     """Run the suites that apply; print progress, the table, the suites that do not apply
@@ -331,7 +371,7 @@ def run_rtl(args: argparse.Namespace, console: Console, out: Path, seed: int,
 
         results = run_matrix([], [], pairs=todo, out_dir=out, backend=args.rtl_backend,
                              seed=seed, jobs=args.jobs, scale=args.scale, design=design,
-                             on_done=done)
+                             on_done=done, coverage=getattr(args, "coverage", False))
     order = {(name, sim): i for i, (name, sim, _) in enumerate(rtl_plan)}
     results = sorted(results + skipped, key=lambda r: order[(r.suite, r.sim)])
     console.print(results_table(results))
@@ -349,6 +389,9 @@ def run_rtl(args: argparse.Namespace, console: Console, out: Path, seed: int,
     ok = bool(ran) and all(r.ok for r in ran)
     cov_ok, _ = coverage_report(results, console)
     ok = ok and cov_ok
+    if getattr(args, "coverage", False):
+        args.code_coverage = code_coverage_report(results, design, out / "code-coverage",
+                                                  console)
     for r in results:
         for f in r.failures:
             first = f.message.splitlines()[0] if f.message else ""

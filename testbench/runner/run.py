@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shlex
@@ -22,9 +23,26 @@ from .settings import SimOptions, SimSettings
 from .simulators import simulator_env, simulator_status
 from .suites import WMEM_FILE, get_suite
 
-__all__ = ["DEFAULT_SEED", "replay_command", "run_matrix", "run_suite"]
+__all__ = ["ASSERT_MARK", "DEFAULT_SEED", "ICARUS_NO_COVERAGE", "assertion_failures",
+           "replay_command", "run_matrix", "run_suite"]
 
 DEFAULT_SEED = 1
+#: What an RTL assertion prints when it fails (``$fatal(1, "sctb-assert NAME: ...")``).
+ASSERT_MARK = "sctb-assert "
+#: Why code coverage does not apply to an Icarus run.
+ICARUS_NO_COVERAGE = ("not applicable on icarus: Icarus Verilog has no code-coverage "
+                      "instrumentation (line, branch and toggle coverage come from Verilator "
+                      "--coverage)")
+
+
+def assertion_failures(log_text: str) -> list[str]:
+    """The RTL assertion failures a simulation log reports, one line each (name first)."""
+    out = []
+    for line in log_text.splitlines():
+        at = line.find(ASSERT_MARK)
+        if at >= 0:
+            out.append(line[at + len(ASSERT_MARK):].strip())
+    return out
 
 
 def replay_command(suite: str, sim: str, *, out_dir: str | os.PathLike, backend: str,
@@ -58,6 +76,7 @@ def run_suite(
     timeout: float | None = None,
     options: SimOptions | Mapping[str, object] | None = None,
     extra_env: Mapping[str, str] | None = None,
+    coverage: bool = False,
 ) -> SuiteResult:
     """Build (cached) and run one suite on one simulator; never raises for a failing design.
 
@@ -95,6 +114,11 @@ def run_suite(
     extra_env : mapping, optional
         Third-party environment for the simulation (e.g. ``COCOTB_TRUST_INERTIAL_WRITES``); the
         testbench's own settings travel in ``$SCTB_SETTINGS`` (one JSON :class:`SimSettings`).
+    coverage : bool
+        Code coverage: on Verilator, a build with :data:`~testbench.runner.build.COVERAGE_FLAGS`
+        (its own build directory) whose run writes ``code-coverage.dat`` in the run directory
+        (``SuiteResult.code_coverage``); on Icarus, ``code_coverage_note`` says why it does not
+        apply.
 
     Returns
     -------
@@ -130,10 +154,15 @@ def run_suite(
     vlt = [*design.waivers, HDL_DIR / "sc_tb.vlt"]
     includes = [str(p) for p in design.include_dirs]
     defines = dict(design.defines)
-    key = build_key(spec, sim, sources + vlt, waves, includes=includes, defines=defines)
+    cov = coverage and sim == "verilator"
+    if coverage and not cov:
+        result.code_coverage_note = ICARUS_NO_COVERAGE
+    key = build_key(spec, sim, sources + vlt, waves, includes=includes, defines=defines,
+                    coverage=cov)
     build_root = Path(os.environ.get("SCTB_SIM_CACHE") or out_dir / "build").resolve()
-    build_dir = build_root / f"{suite}-{sim}-{key}"
-    tag = f"{suite}-{sim}-s{seed}" + (f"-{test}" if test else "") + "".join(
+    build_dir = build_root / (f"{suite}-{sim}-" + ("cov-" if cov else "") + key)
+    tag = f"{suite}-{sim}-s{seed}" + ("-cov" if cov else "") + (
+        f"-{test}" if test else "") + "".join(
         f"-{k}={v}" for k, v in sorted((extra_env or {}).items())) + opts.tag() + (
         "" if design.is_reference else f"-{design.digest()[:8]}")
     run_dir = out_dir / "run" / tag
@@ -150,8 +179,9 @@ def run_suite(
         "parameters": dict(spec.parameters), "sources": [str(s) for s in sources + vlt],
         "build_dir": str(build_dir), "key": key, "run_dir": str(run_dir), "junit": str(junit),
         "waves": waves, "test": test if test else (list(spec.tests) if spec.tests else None),
-        "seed": seed, "build_args": build_flags(spec, sim), "includes": includes,
+        "seed": seed, "build_args": build_flags(spec, sim, cov), "includes": includes,
         "defines": defines,
+        "plusargs": [f"+verilator+coverage+file+{run_dir / 'code-coverage.dat'}"] if cov else [],
         "env": settings.env(),
     }
     env = simulator_env(sim)
@@ -189,6 +219,7 @@ def run_suite(
     replay_all = replay(test)
     if result.error is None:
         _read_results(result, junit, replay)
+        _name_assertions(result)
         if result.error is None and rc != 0:
             result.error = f"simulator exited with status {rc} (log: {result.log})"
     if result.error is not None:
@@ -208,7 +239,33 @@ def run_suite(
                 result.waves = found[0]
                 break
     result.junit = junit if junit.is_file() else None
+    if cov:
+        dat = run_dir / "code-coverage.dat"
+        if dat.is_file():
+            result.code_coverage = dat
+        else:
+            result.code_coverage_note = f"the run wrote no coverage file {dat}"
     return result
+
+
+def _name_assertions(result: SuiteResult) -> None:
+    """Put the RTL assertion that stopped the simulation (its name and time, from the log) at
+    the head of the failing test's message."""
+    if result.log is None or not result.log.is_file():
+        return
+    fired = assertion_failures(result.log.read_text(errors="replace"))
+    if not fired:
+        return
+    result.assertions = fired
+    head = f"RTL assertion failed: {fired[0]}"
+    for i, f in enumerate(result.failures):
+        if f.test != "<suite>":
+            result.failures[i] = dataclasses.replace(f, message=f"{head}\n{f.message}")
+            break
+    else:
+        result.failed += 1
+        result.failures.append(Failure("<assertion>", head, result.failures[0].replay
+                                       if result.failures else ""))
 
 
 def _read_results(result: SuiteResult, junit: Path, replay) -> None:
@@ -255,12 +312,14 @@ def run_matrix(
     design: Design | None = None,
     pairs: Sequence[tuple[str, str]] | None = None,
     on_done=None,
+    coverage: bool = False,
 ) -> list[SuiteResult]:
     """Run every suite on every simulator, ``jobs`` at a time (each run is its own process).
 
     ``on_done(result)`` is called as each run finishes (for a progress display). Results come
     back in ``suites x sims`` order, or in the order of ``pairs`` (``(suite, sim)``) when
-    given instead. The design is ``design``, else ``load_design(rtl_dir)``. The longest runs
+    given instead. The design is ``design``, else ``load_design(rtl_dir)``. ``coverage``: code
+    coverage builds (see :func:`run_suite`). The longest runs
     start first (the dense suite, Verilator builds), so that ``jobs`` workers finish together.
     """
     from concurrent.futures import ThreadPoolExecutor
@@ -273,7 +332,7 @@ def run_matrix(
 
     def one(pair: tuple[str, str]) -> SuiteResult:
         res = run_suite(pair[0], pair[1], out_dir=out_dir, backend=backend, seed=seed,
-                        scale=scale, waves=waves, design=design)
+                        scale=scale, waves=waves, design=design, coverage=coverage)
         if on_done is not None:
             on_done(res)
         return res
