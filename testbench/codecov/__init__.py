@@ -5,7 +5,14 @@ Named ``codecov`` so as not to collide with :mod:`testbench.coverage` (functiona
 
 from ._collect import annotate, collect
 from ._data import KINDS, Point, merge, parse_dat, read_dat, write_dat
-from ._report import CoverageReport, Tally, build_report, format_report, write_lcov
+from ._report import (
+    CoverageReport,
+    Tally,
+    build_report,
+    format_report,
+    source_module,
+    write_lcov,
+)
 from ._waivers import WAIVER_FILE, Waiver, WaiverError, find_waivers, parse_waivers
 
 __all__ = [
@@ -25,6 +32,7 @@ __all__ = [
     "parse_dat",
     "parse_waivers",
     "read_dat",
+    "source_module",
     "write_dat",
     "write_lcov",
 ]

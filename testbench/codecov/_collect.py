@@ -40,7 +40,7 @@ def collect(results: Sequence[SuiteResult], design: Design, out_dir: str | os.Pa
     waiver_file, waivers = find_waivers(design)
     points = merge(read_dat(f) for f in files)
     report = build_report(points, files=[str(f) for f in design.files], waivers=waivers,
-                          runs=len(files))
+                          runs=len(files), modules=design.modules())
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     write_dat(points, out / "merged.dat")

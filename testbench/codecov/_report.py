@@ -11,7 +11,8 @@ from pathlib import Path
 from ._data import KINDS, Point
 from ._waivers import Waiver
 
-__all__ = ["CoverageReport", "Tally", "build_report", "format_report", "write_lcov"]
+__all__ = ["CoverageReport", "Tally", "build_report", "format_report", "source_module",
+           "write_lcov"]
 
 
 @dataclasses.dataclass
@@ -116,8 +117,20 @@ class CoverageReport:
         }
 
 
+def source_module(name: str, known: Iterable[str]) -> str:
+    """The source module of Verilator's module name ``name``: a parameter set's copy is named
+    ``<module>__<parameters>`` (``sc_popcount__Wd``); ``name`` itself when no known module
+    fits."""
+    best = ""
+    for m in known:
+        if (name == m or name.startswith(m + "__")) and len(m) > len(best):
+            best = m
+    return best or name
+
+
 def build_report(points: Iterable[Point], *, files: Sequence[str | os.PathLike] | None = None,
-                 waivers: Sequence[Waiver] = (), runs: int = 0) -> CoverageReport:
+                 waivers: Sequence[Waiver] = (), runs: int = 0,
+                 modules: Iterable[str] = ()) -> CoverageReport:
     """Merge the instances of ``points``, apply ``waivers`` and tally per module and file.
 
     Parameters
@@ -130,7 +143,11 @@ def build_report(points: Iterable[Point], *, files: Sequence[str | os.PathLike] 
         A missed point that a waiver matches is ``waived`` (shown, not counted).
     runs : int
         How many coverage files were merged (reported).
+    modules : iterable of str
+        The design's module names: Verilator's per-parameter-set copies are reported under
+        them (:func:`source_module`); their points merged like instances.
     """
+    known = list(modules)
     keep = None if files is None else {str(Path(f).resolve()) for f in files}
     merged: dict[tuple, dict] = {}
     for p in points:
@@ -139,24 +156,27 @@ def build_report(points: Iterable[Point], *, files: Sequence[str | os.PathLike] 
         path = str(Path(p.file).resolve()) if p.file else p.file
         if keep is not None and path not in keep:
             continue
-        ident = (path, p.module, tuple(kv for kv in p.fields if kv[0] not in ("h", "f")))
+        module = source_module(p.module, known)
+        ident = (path, module, tuple(kv for kv in p.fields if kv[0] not in ("h", "f", "page")))
         row = merged.get(ident)
         if row is None:
-            merged[ident] = {"file": path, "module": p.module, "kind": p.kind, "line": p.line,
-                             "lines": p.lines, "name": p.name, "count": p.count, "_point": p}
+            merged[ident] = {"file": path, "module": module, "kind": p.kind, "line": p.line,
+                             "lines": p.lines, "name": p.name, "count": p.count,
+                             "_points": [p]}
         else:
             row["count"] += p.count
+            row["_points"].append(p)
     used: set[int] = set()
     modules: dict[str, dict[str, Tally]] = defaultdict(lambda: defaultdict(Tally))
     by_file: dict[str, dict[str, Tally]] = defaultdict(lambda: defaultdict(Tally))
     total: dict[str, Tally] = defaultdict(Tally)
     rows = sorted(merged.values(), key=lambda r: (r["file"], r["line"], r["kind"], r["name"]))
     for row in rows:
-        point = row.pop("_point")
+        pts = row.pop("_points")
         status, reason = ("hit", None) if row["count"] > 0 else ("missed", None)
         if status == "missed":
             for i, w in enumerate(waivers):
-                if w.matches(point):
+                if all(w.matches(pt, row["module"]) for pt in pts):
                     status, reason = "waived", f"{w.reason} ({w.where})"
                     used.add(i)
                     break

@@ -32,11 +32,14 @@ class Waiver:
     kind : str
         ``line``, ``branch``, ``toggle`` or ``expr``.
     module : str
-        The module the points belong to.
+        The module the points belong to: its source name (``sc_popcount``: every parameter
+        set), or Verilator's name of one parameter set (``sc_popcount__Wd``: W = 13); ``*``
+        and ``?`` match as in ``pattern``.
     pattern : str
-        Toggle and expr points: a signal-bit name where ``*`` matches any run of characters
-        and ``?`` one character (brackets are literal: ``g_node[*].s[1]``). Line and branch
-        points: a line ``12`` or a range ``12-14`` of the module's file.
+        Toggle and expr points: a signal-bit name where ``*`` matches any run of characters,
+        ``?`` one character and ``<N-M>`` a decimal number from N to M (other brackets are
+        literal: ``g_node[*].s[<1-15>]``). Line and branch points: a line ``12`` or a range
+        ``12-14`` of the module's file.
     reason : str
         Why the points cannot be covered (required, non-empty).
     where : str
@@ -49,19 +52,44 @@ class Waiver:
     reason: str
     where: str = ""
 
-    def matches(self, point: Point) -> bool:
-        """Whether ``point`` is one of the waived points."""
-        if point.kind != self.kind or point.module != self.module:
+    def matches(self, point: Point, module: str | None = None) -> bool:
+        """Whether ``point`` is one of the waived points (``module``: the point's source
+        module name, when it differs from Verilator's ``point.module``)."""
+        if point.kind != self.kind:
+            return False
+        mod = _glob(self.module)
+        if not (mod.fullmatch(point.module) or (module and mod.fullmatch(module))):
             return False
         if self.kind in ("line", "branch"):
             lo, _, hi = self.pattern.partition("-")
             a, b = int(lo), int(hi or lo)
             return any(a <= n <= b for n in point.lines)
-        return _glob(self.pattern).fullmatch(point.signal) is not None
+        return _glob(self.pattern).fullmatch(point.signal)
 
 
-def _glob(pattern: str) -> re.Pattern[str]:
-    return re.compile(re.escape(pattern).replace(r"\*", ".*").replace(r"\?", "."))
+_RANGE = re.compile(r"<(\d+)-(\d+)>")
+
+
+def _glob(pattern: str) -> _Glob:
+    return _Glob(pattern)
+
+
+class _Glob:
+    """A waiver pattern: ``*``, ``?`` and ``<N-M>`` (a number in N..M); the rest literal."""
+
+    def __init__(self, pattern: str) -> None:
+        self.ranges = [(int(a), int(b)) for a, b in _RANGE.findall(pattern)]
+        parts = _RANGE.split(pattern)[::3]
+        body = r"(\d+)".join(re.escape(p).replace(r"\*", ".*").replace(r"\?", ".")
+                             for p in parts)
+        self.regex = re.compile(body)
+
+    def fullmatch(self, text: str) -> bool:
+        m = self.regex.fullmatch(text)
+        if m is None:
+            return False
+        return all(lo <= int(g) <= hi for g, (lo, hi) in zip(m.groups(), self.ranges,
+                                                             strict=True))
 
 
 _LINES = re.compile(r"\d+(-\d+)?")
