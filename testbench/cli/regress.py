@@ -102,9 +102,9 @@ def _user_error(console: Console, message: str) -> int:
 def run(args: argparse.Namespace, console: Console) -> int:
     """Run the regression; return the exit status (1 on any failure, 2 on a user error)."""
     start = time.perf_counter()
-    if args.no_rtl and (args.suites or args.rtl_dir or args.sim != "all"):
+    if args.no_rtl and (args.suites or args.rtl_dir or args.sim != "all" or args.coverage):
         return _user_error(console, "--no-rtl runs no RTL suite: it cannot be combined with "
-                           "--suite, --rtl-dir or --sim")
+                           "--suite, --rtl-dir, --sim or --coverage")
     if args.no_rtl and args.golden == "none":
         return _user_error(console, "--no-rtl with --golden none would check nothing")
     if args.report is not None:
