@@ -15,10 +15,10 @@ from testbench.runner import ICARUS_NO_COVERAGE, run_suite
 from tests.support import ROOT, explain
 from tests.support import SIM_OUT as OUT
 
-#: The floors of the CI coverage run (the dense_lif suite alone, which instantiates every
-#: reference module but sc_lfsr16's W=1 and 64 and popcount's W=13 blocks), in % after waivers.
-#: Measured: see docs/coverage.md. The full figures of the regular suites are stated there.
-CI_FLOORS = {"line": 100.0, "branch": 100.0, "toggle": 95.0}
+#: The floors of the CI coverage run (the dense_lif and neuron suites on Verilator: dense_lif
+#: instantiates every reference module), in % after waivers. Measured: line 100, branch 100
+#: (63 points, 1 waived), toggle 91.7 (docs/coverage.md, with the figures of more suites).
+CI_FLOORS = {"line": 100.0, "branch": 100.0, "toggle": 90.0}
 
 
 @pytest.mark.sim
@@ -34,14 +34,16 @@ def test_icarus_coverage_is_not_applicable() -> None:
 @pytest.mark.sim
 @pytest.mark.slow
 def test_coverage_regression_meets_the_floor(tmp_path) -> None:
-    """`sctb regress --coverage` on Verilator (dense_lif): exit 0, merged, lcov and JSON
+    """`sctb regress --coverage` on Verilator (dense_lif, neuron): exit 0, merged, lcov and JSON
     written, line/branch/toggle at or above CI_FLOORS; the coverage build is not the plain
     build (its own directory)."""
     out = tmp_path / "out"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # The builds are reused between runs: the shared cache, else the other sim tests' one.
+    env = {"SCTB_SIM_CACHE": str(OUT / "build"), **os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.run(
         [sys.executable, "-m", "testbench", "regress", "--golden", "none", "--sim", "verilator",
-         "--suite", "dense_lif", "--coverage", "--out", str(out), "--jobs", "1"],
+         "--suite", "dense_lif", "--suite", "neuron", "--coverage", "--out", str(out),
+         "--jobs", "2"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=1500, check=False)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     doc = json.loads((out / "regress.json").read_text())
