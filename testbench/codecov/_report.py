@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from ._data import KINDS, Point
-from ._waivers import Waiver
+from ._waivers import Waiver, _glob
 
 __all__ = ["CoverageReport", "Tally", "build_report", "format_report", "source_module",
            "write_lcov"]
@@ -62,7 +62,8 @@ class CoverageReport:
     total : dict of str to Tally
         The whole design, per kind.
     unused_waivers : list of Waiver
-        Waivers that matched no missed point (stale, or the point was hit).
+        Waivers of a module in the report that matched no missed point (stale, or the point
+        was hit); a waiver of a module the runs did not build is not listed.
     runs : int
         The coverage files merged.
     """
@@ -170,6 +171,8 @@ def build_report(points: Iterable[Point], *, files: Sequence[str | os.PathLike] 
     modules: dict[str, dict[str, Tally]] = defaultdict(lambda: defaultdict(Tally))
     by_file: dict[str, dict[str, Tally]] = defaultdict(lambda: defaultdict(Tally))
     total: dict[str, Tally] = defaultdict(Tally)
+    seen_modules = {m for r in merged.values()
+                    for m in (r["module"], *(p.module for p in r["_points"]))}
     rows = sorted(merged.values(), key=lambda r: (r["file"], r["line"], r["kind"], r["name"]))
     for row in rows:
         pts = row.pop("_points")
@@ -184,10 +187,13 @@ def build_report(points: Iterable[Point], *, files: Sequence[str | os.PathLike] 
         modules[row["module"]][row["kind"]].add(status)
         by_file[row["file"]][row["kind"]].add(status)
         total[row["kind"]].add(status)
+    # A waiver of a module this run did not build is not stale: only the others are listed.
+    unused = [w for i, w in enumerate(waivers) if i not in used
+              and any(_glob(w.module).fullmatch(m) for m in seen_modules)]
     return CoverageReport(
         points=rows, modules={m: dict(d) for m, d in sorted(modules.items())},
         files={f: dict(d) for f, d in sorted(by_file.items())}, total=dict(total),
-        unused_waivers=[w for i, w in enumerate(waivers) if i not in used], runs=runs)
+        unused_waivers=unused, runs=runs)
 
 
 def format_report(report: CoverageReport, *, max_items: int = 20) -> str:

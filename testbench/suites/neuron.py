@@ -152,8 +152,9 @@ async def lif_directed(dut):
             await _run_lif(bfm, p, cur * T, nz * T, one * T, label=label)
             steps += T
         # negative threshold/reset and a refractory period of 2 (and 0) under constant drive;
-        # 0x8000 loads the counter's top bit, then counts down through every lower bit
-        for r in (2, 0, 1, 0x8000):
+        # 0x8000 loads the counter's top bit, then counts down through every lower bit; 0x7FFF
+        # sets every other bit of the refractory input
+        for r in (2, 0, 1, 0x8000, 0x7FFF):
             p = LifParams(-512, -768, -256, 0, 256, r)
             T = 9
             got = await _run_lif(bfm, p, lanes(300, 256, 100, 257) * T, lanes(0, 0, 0, 0) * T,
