@@ -219,7 +219,7 @@ def run_suite(
     replay_all = replay(test)
     if result.error is None:
         _read_results(result, junit, replay)
-        _name_assertions(result)
+        _name_assertions(result, replay(test))
         if result.error is None and rc != 0:
             result.error = f"simulator exited with status {rc} (log: {result.log})"
     if result.error is not None:
@@ -248,7 +248,7 @@ def run_suite(
     return result
 
 
-def _name_assertions(result: SuiteResult) -> None:
+def _name_assertions(result: SuiteResult, replay: str) -> None:
     """Put the RTL assertion that stopped the simulation (its name and time, from the log) at
     the head of the failing test's message."""
     if result.log is None or not result.log.is_file():
@@ -264,8 +264,7 @@ def _name_assertions(result: SuiteResult) -> None:
             break
     else:
         result.failed += 1
-        result.failures.append(Failure("<assertion>", head, result.failures[0].replay
-                                       if result.failures else ""))
+        result.failures.append(Failure("<assertion>", head, replay))
 
 
 def _read_results(result: SuiteResult, junit: Path, replay) -> None:
