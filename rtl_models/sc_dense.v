@@ -104,6 +104,45 @@ module sc_dense #(
         end
     end
 
+    // ---- assertions (simulation only; docs/coverage.md) ---------------------------------------
+    // Named invariants of the control: a failure stops the simulation with "sctb-assert NAME",
+    // which the runner turns into a failing test. Checked from the first reset on.
+`ifndef SYNTHESIS
+    // verilator coverage_off
+    reg             a_armed;          // a reset was seen
+    reg             a_run_fire;       // the last edge took a weight beat
+    reg [LEN_W-1:0] a_rem;            // rem before that edge
+    reg             a_out_stall;      // the last edge offered a result beat that was not taken
+    reg [CNT_W-1:0] a_out_data;       // the result beat offered then
+    initial a_armed = 1'b0;
+    always @(posedge clk) begin
+        if (rst) a_armed <= 1'b1;
+        a_run_fire  <= !rst && w_fire;
+        a_rem       <= rem;
+        a_out_stall <= !rst && out_valid && !out_ready;
+        a_out_data  <= out_data;
+    end
+    always @(posedge clk) if (a_armed && !rst) begin
+        // Exactly one stream is open: the state decodes to one ready/valid.
+        assert (({1'b0, cfg_ready} + {1'b0, thr_ready} + {1'b0, w_ready}
+                 + {1'b0, out_valid}) == 2'd1)
+            else $fatal(1, "sctb-assert sc_dense.state_legal: state %0d at time %0t",
+                        state, $time);
+        // rem counts down without wrapping: nonzero while weights are due, zero outside S_THR.
+        assert ((state == S_RUN) ? (rem != LEN_ZERO)
+                                 : (state == S_THR || rem == LEN_ZERO))
+            else $fatal(1, "sctb-assert sc_dense.rem_no_wrap: rem %0d in state %0d at time %0t",
+                        rem, state, $time);
+        assert (!a_run_fire || rem < a_rem)
+            else $fatal(1, "sctb-assert sc_dense.rem_no_wrap: rem %0d after %0d at time %0t",
+                        rem, a_rem, $time);
+        // Moore result stream: an offered beat stays offered, unchanged, until it is taken.
+        assert (!a_out_stall || (out_valid && out_data == a_out_data))
+            else $fatal(1, "sctb-assert sc_dense.out_valid_stable: beat dropped or changed under back-pressure at time %0t", $time);
+    end
+    // verilator coverage_on
+`endif
+
     // ---- valid-bit mask of the current weight beat: bit j is stream bit < length -----------
     wire [W-1:0] mask;
     genvar i, j, o;
@@ -167,6 +206,18 @@ module sc_dense #(
                     assign sum = g_term[i-1].sum + pc;
                 end
             end
+
+`ifndef SYNTHESIS
+            // verilator coverage_off
+            // The accumulator never overflows: CNT_W holds N_IN * (2**LEN_W - 1).
+            wire [CNT_W:0] a_next = {1'b0, acc} + {{(CNT_W+1-SUM_W){1'b0}}, g_term[N_IN-1].sum};
+            always @(posedge clk) if (!rst && w_fire) begin
+                assert (!a_next[CNT_W])
+                    else $fatal(1, "sctb-assert sc_dense.acc_no_overflow: output %0d at time %0t",
+                                o, $time);
+            end
+            // verilator coverage_on
+`endif
 
             // Cleared by the cfg beat, accumulated per weight beat, then shifted out towards
             // output 0 one result beat at a time.

@@ -173,6 +173,31 @@ module sc_dense_lif #(
     );
 
     wire unused = &{1'b0, lif_out_valid, lif_ref_cnt};
+
+    // ---- assertions (simulation only; docs/coverage.md) ----------------------------------------
+`ifndef SYNTHESIS
+    // verilator coverage_off
+    reg                 a_armed;          // a reset was seen
+    reg                 a_stall;          // the last edge offered a step that was not taken
+    reg [N_OUT-1:0]     a_spike;          // the step offered then
+    reg [N_OUT*16-1:0]  a_v;
+    initial a_armed = 1'b0;
+    always @(posedge clk) begin
+        if (rst) a_armed <= 1'b1;
+        a_stall <= !rst && out_valid && !out_ready;
+        a_spike <= out_spike;
+        a_v     <= out_v;
+    end
+    always @(posedge clk) if (a_armed && !rst) begin
+        // Moore output stream: an offered step stays offered, unchanged, until it is taken.
+        assert (!a_stall || (out_valid && out_spike == a_spike && out_v == a_v))
+            else $fatal(1, "sctb-assert sc_dense_lif.out_valid_stable: step dropped or changed under back-pressure at time %0t", $time);
+        // Nothing is dropped: no core result is taken while a step is pending.
+        assert (!(core_fire && pending))
+            else $fatal(1, "sctb-assert sc_dense_lif.no_drop: core result taken while a step is pending at time %0t", $time);
+    end
+    // verilator coverage_on
+`endif
 endmodule
 
 `default_nettype wire

@@ -42,6 +42,20 @@ module sc_lfsr16 #(
     end
 
     assign states = c[16*W-1:0];
+
+`ifndef SYNTHESIS
+    // verilator coverage_off
+    // Never the lock-up state 0 once loaded (simulation only; docs/coverage.md).
+    reg a_loaded;
+    initial a_loaded = 1'b0;
+    always @(posedge clk) begin
+        if (load) a_loaded <= 1'b1;
+        if (a_loaded) assert (r != 16'h0000)
+            else $fatal(1, "sctb-assert sc_lfsr16.never_zero: the register is 0 at time %0t",
+                        $time);
+    end
+    // verilator coverage_on
+`endif
 endmodule
 
 `default_nettype wire

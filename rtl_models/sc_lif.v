@@ -47,6 +47,15 @@ module sc_lif #(
             wire [15:0]        sat  = (s > Q_MAX) ? 16'h7fff : (s < Q_MIN) ? 16'h8000 : s[15:0];
             wire               hold = (rk != 16'd0);
             wire               fire = !hold && ($signed(sat) >= v_th);
+`ifndef SYNTHESIS
+            // verilator coverage_off
+            // The unsaturated sum is exact: |s| < 2**23 (simulation only; docs/coverage.md).
+            always @(posedge clk) if (!rst && in_valid) begin
+                assert (s < 32'sd8388608 && s > -32'sd8388608)
+                    else $fatal(1, "sctb-assert sc_lif.sum_in_range: neuron %0d sum %0d at time %0t", k, s, $time);
+            end
+            // verilator coverage_on
+`endif
             always @(posedge clk) begin
                 if (rst) begin
                     v[k*16 +: 16]       <= v_rest;

@@ -33,7 +33,7 @@ def _maturin_or_skip() -> str:
 
 def _package_data() -> list[str]:
     """Wheel paths of the files the runner reads outside Python modules (from the checkout)."""
-    rtl = ["rtl_models/sc.f", "rtl_models/sc.vlt"]
+    rtl = ["rtl_models/sc.f", "rtl_models/sc.vlt", "rtl_models/sc.cov"]
     rtl += sorted(f"rtl_models/{p.name}" for p in (ROOT / "rtl_models").glob("*.v"))
     hdl = sorted(f"testbench/hdl/{p.name}" for p in (ROOT / "testbench" / "hdl").iterdir()
                  if p.is_file())

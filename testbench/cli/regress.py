@@ -52,8 +52,8 @@ from .args import (
 from .compare import backend_name, check_available
 from .prove import add_prove_arguments, run_prove
 
-__all__ = ["add_arguments", "coverage_report", "results_table", "run", "run_rtl", "seed_range",
-           "speed_lines"]
+__all__ = ["add_arguments", "code_coverage_report", "coverage_report", "results_table", "run",
+           "run_rtl", "seed_range", "speed_lines"]
 
 
 #: Random golden-comparison cases of ``--golden quick``.
@@ -103,6 +103,8 @@ def _command(args: argparse.Namespace) -> str:
         if args.seeds is not None:
             cmd += ["--seeds", f"{args.seeds.start}..{args.seeds.stop - 1}"]
         cmd += args.design.cli_args()
+    if getattr(args, "coverage", False):
+        cmd.append("--coverage")
     if args.report is not None:
         cmd += ["--report", str(args.report)]
     if args.prove:
@@ -161,9 +163,9 @@ def run(args: argparse.Namespace, console: Console) -> int:
 
 def _run(args: argparse.Namespace, console: Console) -> int:
     start = time.perf_counter()
-    if args.no_rtl and (args.suites or args.rtl_dir or args.sim != "all"):
+    if args.no_rtl and (args.suites or args.rtl_dir or args.sim != "all" or args.coverage):
         return _user_error(console, "--no-rtl runs no RTL suite: it cannot be combined with "
-                           "--suite, --rtl-dir or --sim")
+                           "--suite, --rtl-dir, --sim or --coverage")
     if args.no_rtl and args.golden == "none" and not args.prove:
         return _user_error(console, "--no-rtl with --golden none would check nothing")
     if args.report is not None:
@@ -217,6 +219,7 @@ def _run(args: argparse.Namespace, console: Console) -> int:
                     "mismatches": r.mismatches, "skipped": r.skipped,
                     "first_mismatch": r.first_mismatch, "seconds": r.seconds} for r in rows],
         "rtl": summary(rtl_results),
+        "code_coverage": _code_coverage_summary(args),
         "seconds": time.perf_counter() - start,
         "passed": not failed and rtl_ok and prove_status == 0,
         "report": str(index) if index is not None else None,
@@ -239,6 +242,14 @@ def _run(args: argparse.Namespace, console: Console) -> int:
         return prove_status
     console.print("[green]PASSED[/green]")
     return 0
+
+
+def _code_coverage_summary(args: argparse.Namespace) -> dict | None:
+    """The totals of ``--coverage`` for regress.json (the details are in coverage.json)."""
+    doc = getattr(args, "code_coverage", None)
+    if doc is None:
+        return None
+    return {k: doc.get(k) for k in ("available", "notes", "total", "dir", "unused_waivers")}
 
 
 def _write_json(args: argparse.Namespace, doc: dict) -> Path:
@@ -288,7 +299,8 @@ def _write_report(args: argparse.Namespace, console: Console, rows, rtl_results,
         coverage=merged, required_missing=coverage.missing(merged) if merged else [],
         junit=report_dir / "rtl-results.xml" if junit is not None else None,
         compare_replay=compare_replay, accuracy=study.to_dict(), command=_command(args),
-        seed=args.seed, seconds=time.perf_counter() - start, design=args.design.to_dict())
+        seed=args.seed, seconds=time.perf_counter() - start, design=args.design.to_dict(),
+        code_coverage=getattr(args, "code_coverage", None))
     if prove_doc is not None:
         data["prove"] = prove_doc
         if not prove_doc["passed"]:
@@ -322,6 +334,11 @@ def _add_rtl_arguments(parser: argparse.ArgumentParser) -> None:
                         help="run every RTL suite under each seed A..B (inclusive; nightly "
                              "regressions), each failure with its own replay (default: --seed)")
     add_design_argument(parser)
+    parser.add_argument("--coverage", action="store_true",
+                        help="code coverage: Verilator builds with line, branch and toggle "
+                             "coverage (their own build cache), merged over every run and "
+                             "reported per module (waivers: sc.cov beside the design; lcov "
+                             "export in OUT/code-coverage; docs/coverage.md)")
     parser.add_argument("--no-rtl", action="store_true", help="skip the RTL suites")
 
 
@@ -392,6 +409,28 @@ def coverage_report(results: list[SuiteResult], console: Console
     return not empty, merged
 
 
+def code_coverage_report(results: list[SuiteResult], design: Design, out: Path,
+                         console: Console) -> dict:
+    """Merge the runs' code coverage (``--coverage``), print it, write merged.dat, lcov and
+    JSON under ``out``; the JSON-ready summary (``available`` False, with the reasons, when no
+    run could record coverage)."""
+    from ..codecov import collect, format_report
+
+    report, notes = collect(results, design, out)
+    for note in notes:
+        console.print(f"[yellow]code coverage[/yellow] {escape(note)}", soft_wrap=True)
+    if report is None:
+        console.print("code coverage: [yellow]not applicable[/yellow]: no run recorded "
+                      "coverage (Verilator runs do; Icarus has no coverage instrumentation)",
+                      soft_wrap=True)
+        return {"available": False, "notes": notes}
+    console.print(escape(format_report(report)), soft_wrap=True)
+    console.print(f"code coverage: {out / 'coverage.json'}, lcov {out / 'coverage.info'}")
+    doc = json.loads((out / "coverage.json").read_text())
+    doc.update(available=True, dir=str(out))
+    return doc
+
+
 def run_rtl(args: argparse.Namespace, console: Console, out: Path, seed: int,
             rtl_plan: list | None = None) -> tuple[bool, list[SuiteResult]]:
     """Run the suites that apply; print progress, the table, the suites that do not apply
@@ -448,13 +487,15 @@ def run_rtl(args: argparse.Namespace, console: Console, out: Path, seed: int,
 
         if comm is not None:
             args.jobs_sent = True
-            work = RtlJobs(job_list(todo, seeds), str(out), args.rtl_backend, args.scale, design)
+            work = RtlJobs(job_list(todo, seeds), str(out), args.rtl_backend, args.scale, design,
+                          coverage=getattr(args, "coverage", False))
             results = run_jobs(comm, work, on_done=done, on_lost=lambda rank, why: (
                 progress.console.print(f"[red]LOST RANK {rank}[/red]: {escape(why)}")))
         else:
             results = run_matrix([], [], pairs=todo, out_dir=out, backend=args.rtl_backend,
                                  seed=seed, jobs=args.jobs, scale=args.scale, design=design,
-                                 on_done=done, seeds=seeds, on_start=started)
+                                 on_done=done, seeds=seeds, on_start=started,
+                                 coverage=getattr(args, "coverage", False))
     order = {(name, sim): i for i, (name, sim, _) in enumerate(rtl_plan)}
     results = sorted(results + skipped, key=lambda r: order[(r.suite, r.sim)])
     console.print(results_table(results))
@@ -472,6 +513,9 @@ def run_rtl(args: argparse.Namespace, console: Console, out: Path, seed: int,
     ok = bool(ran) and all(r.ok for r in ran)
     cov_ok, _ = coverage_report(results, console)
     ok = ok and cov_ok
+    if getattr(args, "coverage", False):
+        args.code_coverage = code_coverage_report(results, design, out / "code-coverage",
+                                                  console)
     for r in results:
         for f in r.failures:
             first = f.message.splitlines()[0] if f.message else ""

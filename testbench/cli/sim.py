@@ -89,6 +89,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--waves", action="store_true", help="record waves")
     parser.add_argument("--jobs", type=positive_int, default=1,
                         help="runs in parallel (default 1)")
+    parser.add_argument("--coverage", action="store_true",
+                        help="code coverage on Verilator (line, branch, toggle), merged over the "
+                             "runs into OUT/code-coverage (docs/coverage.md)")
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
@@ -110,14 +113,22 @@ def run(args: argparse.Namespace, console: Console) -> int:
     sims = SIMULATORS if args.sim == "all" else (args.sim,)
     if args.test:
         results = [run_suite(name, s, out_dir=args.out, backend=args.backend, seed=args.seed,
-                             waves=args.waves, scale=args.scale, test=args.test, design=design)
+                             waves=args.waves, scale=args.scale, test=args.test, design=design,
+                             coverage=args.coverage)
                    for name in suites for s in sims]
     else:
         results = run_matrix(suites, sims, out_dir=args.out, backend=args.backend,
                              seed=args.seed, jobs=args.jobs, scale=args.scale, waves=args.waves,
-                             design=design)
+                             design=design, coverage=args.coverage)
     for res in results:
         print(format_result(res), flush=True)
+    if args.coverage:
+        from pathlib import Path
+
+        from .regress import code_coverage_report
+
+        code_coverage_report(results, design, Path(args.out).resolve() / "code-coverage",
+                             console)
     ran = [r for r in results if r.not_applicable is None]
     if not ran:
         print(f"no suite applies to design {design.name}: nothing was verified", flush=True)

@@ -15,6 +15,7 @@ from .. import runner
 from ..compare import CompareRow
 from .sections import (
     accuracy_html,
+    code_coverage_html,
     coverage_html,
     design_html,
     e,
@@ -53,6 +54,10 @@ pre { background: #f6f8fa; padding: .5em; overflow: auto; max-height: 18em; font
 code { background: #f6f8fa; padding: 1px 4px; font-size: 12px; word-break: break-all; }
 p.meta { color: #555; font-size: 13px; margin-top: 0; }
 img.plot { max-width: 100%; border: 1px solid #ddd; }
+table.src td { border: none; padding: 0 6px; font-family: monospace; font-size: 12px;
+               white-space: pre; }
+table.src tr.missed td { background: #fdecea; } table.src tr.waived td { background: #fff8e1; }
+table.src tr.gap td { color: #999; }
 """
 
 
@@ -87,6 +92,7 @@ def build_data(
     seed: int,
     seconds: float,
     design: dict[str, Any] | None = None,
+    code_coverage: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Everything the page shows, JSON-ready (``report.json`` holds exactly this).
 
@@ -118,6 +124,9 @@ def build_data(
         The design under test (``Design.to_dict()``: name, files and their SHA-256).
     seconds : float
         Wall time of the run so far.
+    code_coverage : dict, optional
+        The code coverage of ``--coverage`` (``coverage.json`` plus ``available``), or None
+        when it was not asked for.
 
     Returns
     -------
@@ -181,6 +190,7 @@ def build_data(
         "coverage_required_missing": list(required_missing),
         "failures": failures,
         "accuracy": accuracy,
+        "code_coverage": code_coverage,
     }
 
 
@@ -204,8 +214,8 @@ def render_html(data: dict, plot_png: bytes | None) -> str:
          f'{data["seconds"]:.1f} s &middot; Python {e(data["python"])}<br>'
          f'<code>{e(data["command"])}</code></p>'),
         reasons, design_html(data),
-        golden_html(data), rtl_html(data), coverage_html(data), failures_html(data),
-        throughput_html(data), accuracy_html(data, plot_png), prove_html(data),
+        golden_html(data), rtl_html(data), coverage_html(data), code_coverage_html(data),
+        failures_html(data), throughput_html(data), accuracy_html(data, plot_png), prove_html(data),
     ])
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"

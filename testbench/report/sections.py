@@ -7,8 +7,8 @@ import html
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["accuracy_html", "coverage_html", "design_html", "e", "failures_html", "golden_html",
-           "prove_html", "rtl_html", "throughput_html"]
+__all__ = ["accuracy_html", "code_coverage_html", "coverage_html", "design_html", "e",
+           "failures_html", "golden_html", "prove_html", "rtl_html", "throughput_html"]
 
 
 def e(value: Any) -> str:
@@ -205,3 +205,58 @@ def prove_html(data: dict) -> str:
     return ("<h2>Formal proofs</h2><p>SymbiYosys proofs of the design's blocks and of sc_dense's "
             "ports (docs/formal.md).</p>"
             + _table(("proof", "scope", "method", "status", "seconds", "detail"), rows, "prove"))
+
+
+def _cov_cell(t: dict | None) -> str:
+    if not t or t.get("percent") is None:
+        return '<td class="num">-</td>'
+    waived = f', {t["waived"]} waived' if t["waived"] else ""
+    cls = "ok" if t["missed"] == 0 else "bad"
+    return (f'<td class="num"><span class="{cls}">{t["percent"]:.1f}%</span> '
+            f'({t["hit"]}/{t["total"] - t["waived"]}{waived})</td>')
+
+
+def code_coverage_html(data: dict) -> str:
+    """Line, branch and toggle coverage per module, the missed lines annotated in their source,
+    the never-toggled signals and the waived points with their reasons."""
+    cc = data.get("code_coverage")
+    if cc is None:
+        return ""
+    head = "<h2>Code coverage</h2>"
+    if not cc.get("available"):
+        notes = "".join(f"<li>{e(n)}</li>" for n in cc.get("notes", []))
+        return (head + '<p id="code-coverage-na"><span class="skip">Not applicable</span>: no '
+                "run recorded code coverage (Verilator runs do; Icarus Verilog has no coverage "
+                f"instrumentation).</p><ul>{notes}</ul>")
+    kinds = [k for k in ("line", "branch", "toggle", "expr") if k in cc["total"]]
+    rows = [f'<tr><td><b>all</b></td>{"".join(_cov_cell(cc["total"].get(k)) for k in kinds)}'
+            "</tr>"]
+    rows += [f'<tr><td>{e(m)}</td>{"".join(_cov_cell(d.get(k)) for k in kinds)}</tr>'
+             for m, d in cc["modules"].items()]
+    parts = [head, f"<p>{cc['runs']} Verilator runs merged; instances of a module merged (a "
+             "point is hit when any instance hit it); percentages after waivers.</p>",
+             _table(("module", *kinds), rows, "code-coverage")]
+    for f, src in cc.get("annotated", {}).items():
+        lines = []
+        for r in src:
+            if r.get("gap"):
+                lines.append('<tr class="gap"><td></td><td>...</td></tr>')
+                continue
+            tip = f' title="{e(r["reason"])}"' if r.get("reason") else ""
+            lines.append(f'<tr class="{e(r["status"])}"{tip}><td class="num">{r["line"]}</td>'
+                         f'<td>{e(r["text"])}</td></tr>')
+        parts.append(f"<h3>{e(f)}</h3><table class=\"src\">{''.join(lines)}</table>")
+    if cc.get("never_toggled"):
+        items = "".join(f"<li>{e(m)}: <code>{e(', '.join(sigs))}</code></li>"
+                        for m, sigs in cc["never_toggled"].items())
+        parts.append(f'<p>Never toggled (not waived):</p><ul id="never-toggled">{items}</ul>')
+    if cc.get("waived"):
+        items = "".join(f'<li>{e(p["module"])} {e(p["kind"])} <code>{e(p["name"])}</code> '
+                        f'line {p["line"]}: {e(p["reason"])}</li>' for p in cc["waived"])
+        parts.append(f'<p>Waived (cannot be covered by design; not counted):</p>'
+                     f'<ul id="waived">{items}</ul>')
+    if cc.get("unused_waivers"):
+        items = "".join(f'<li>{e(w["where"])}: {e(w["kind"])} {e(w["module"])} '
+                        f'{e(w["pattern"])}</li>' for w in cc["unused_waivers"])
+        parts.append(f"<p>Waivers that matched no missed point:</p><ul>{items}</ul>")
+    return "".join(parts)

@@ -1,13 +1,16 @@
 """The RTL runner: suites on Icarus and Verilator through cocotb_tools.runner, one process each."""
 
-from .build import HDL_DIR, RTL_DIR, rtl_sources
+from .build import COVERAGE_FLAGS, HDL_DIR, RTL_DIR, rtl_sources
 from .failures import record_failure_waves
 from .junit import merge_junit
 from .plan import applicability, plan
 from .results import Failure, SuiteResult, format_result, merged_coverage, summary
 from .run import (
+    ASSERT_MARK,
     DEFAULT_SEED,
     DEFAULT_SUITE_TIMEOUT,
+    ICARUS_NO_COVERAGE,
+    assertion_failures,
     kill_children,
     replay_command,
     run_matrix,
@@ -19,11 +22,14 @@ from .simulators import SIMULATORS, simulator_env, simulator_status, verilator_r
 from .suites import CONTRACT, FAMILIES, REFERENCE, SUITES, WMEM_FILE, Suite, get_suite, suites_help
 
 __all__ = [
+    "ASSERT_MARK",
     "CONTRACT",
+    "COVERAGE_FLAGS",
     "DEFAULT_SEED",
     "DEFAULT_SUITE_TIMEOUT",
     "FAMILIES",
     "HDL_DIR",
+    "ICARUS_NO_COVERAGE",
     "REFERENCE",
     "RTL_DIR",
     "SIMULATORS",
@@ -35,6 +41,7 @@ __all__ = [
     "Suite",
     "SuiteResult",
     "applicability",
+    "assertion_failures",
     "format_result",
     "get_suite",
     "kill_children",

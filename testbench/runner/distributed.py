@@ -28,6 +28,8 @@ class RtlJobs:
     backend : str
     scale : float
     design : Design
+    coverage : bool
+        Verilator runs record code coverage (``sctb regress --coverage``).
     """
 
     jobs: tuple[tuple[str, str, int], ...]
@@ -35,11 +37,13 @@ class RtlJobs:
     backend: str
     scale: float
     design: Design
+    coverage: bool = False
 
     def run(self, index: int) -> tuple[int, SuiteResult]:
         suite, sim, seed = self.jobs[index]
         return index, run_suite(suite, sim, out_dir=self.out_dir, backend=self.backend,
-                                seed=seed, scale=self.scale, design=self.design)
+                                seed=seed, scale=self.scale, design=self.design,
+                                coverage=self.coverage)
 
 
 def run_jobs(comm: Any, work: RtlJobs, *, on_done: Callable[[SuiteResult], None] | None = None,

@@ -56,6 +56,12 @@ class SuiteResult:
     failures: list[Failure] = dataclasses.field(default_factory=list)
     per_test: dict[str, dict] = dataclasses.field(default_factory=dict)
     seed: int | None = None
+    #: The run's Verilator coverage file (``--coverage`` runs), or None.
+    code_coverage: Path | None = None
+    #: Why a ``--coverage`` run has no coverage file (e.g. not applicable on Icarus).
+    code_coverage_note: str | None = None
+    #: RTL assertion failures the simulation reported (name first), in order.
+    assertions: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -90,6 +96,9 @@ def summary(results: list[SuiteResult]) -> list[dict]:
                       "waves_note": f.waves_note} for f in r.failures],
         "per_test": r.per_test,
         "coverage": _coverage_of(r),
+        "code_coverage": str(r.code_coverage) if r.code_coverage is not None else None,
+        "code_coverage_note": r.code_coverage_note,
+        "assertions": r.assertions,
     } for r in results]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shlex
@@ -24,8 +25,8 @@ from .settings import SimOptions, SimSettings
 from .simulators import simulator_env, simulator_status
 from .suites import WMEM_FILE, get_suite
 
-__all__ = ["DEFAULT_SEED", "DEFAULT_SUITE_TIMEOUT", "kill_children", "longest_first",
-           "replay_command",
+__all__ = ["ASSERT_MARK", "DEFAULT_SEED", "DEFAULT_SUITE_TIMEOUT", "ICARUS_NO_COVERAGE",
+           "assertion_failures", "kill_children", "longest_first", "replay_command",
            "run_matrix", "run_suite", "suite_timeout"]
 
 DEFAULT_SEED = 1
@@ -86,6 +87,22 @@ def _run_group(argv: list[str], *, timeout: float, **kwargs) -> int | None:
         proc.wait()
         with _LIVE_LOCK:
             _LIVE.discard(proc.pid)
+#: What an RTL assertion prints when it fails (``$fatal(1, "sctb-assert NAME: ...")``).
+ASSERT_MARK = "sctb-assert "
+#: Why code coverage does not apply to an Icarus run.
+ICARUS_NO_COVERAGE = ("not applicable on icarus: Icarus Verilog has no code-coverage "
+                      "instrumentation (line, branch and toggle coverage come from Verilator "
+                      "--coverage)")
+
+
+def assertion_failures(log_text: str) -> list[str]:
+    """The RTL assertion failures a simulation log reports, one line each (name first)."""
+    out = []
+    for line in log_text.splitlines():
+        at = line.find(ASSERT_MARK)
+        if at >= 0:
+            out.append(line[at + len(ASSERT_MARK):].strip())
+    return out
 
 
 def replay_command(suite: str, sim: str, *, out_dir: str | os.PathLike, backend: str,
@@ -119,6 +136,7 @@ def run_suite(
     timeout: float | None = None,
     options: SimOptions | Mapping[str, object] | None = None,
     extra_env: Mapping[str, str] | None = None,
+    coverage: bool = False,
 ) -> SuiteResult:
     """Build (cached) and run one suite on one simulator; never raises for a failing design.
 
@@ -158,6 +176,11 @@ def run_suite(
     extra_env : mapping, optional
         Third-party environment for the simulation (e.g. ``COCOTB_TRUST_INERTIAL_WRITES``); the
         testbench's own settings travel in ``$SCTB_SETTINGS`` (one JSON :class:`SimSettings`).
+    coverage : bool
+        Code coverage: on Verilator, a build with :data:`~testbench.runner.build.COVERAGE_FLAGS`
+        (its own build directory) whose run writes ``code-coverage.dat`` in the run directory
+        (``SuiteResult.code_coverage``); on Icarus, ``code_coverage_note`` says why it does not
+        apply.
 
     Returns
     -------
@@ -194,12 +217,17 @@ def run_suite(
     vlt = [*design.waivers, HDL_DIR / "sc_tb.vlt"]
     includes = [str(p) for p in design.include_dirs]
     defines = dict(design.defines)
-    key = build_key(spec, sim, sources + vlt, waves, includes=includes, defines=defines)
+    cov = coverage and sim == "verilator"
+    if coverage and not cov:
+        result.code_coverage_note = ICARUS_NO_COVERAGE
+    key = build_key(spec, sim, sources + vlt, waves, includes=includes, defines=defines,
+                    coverage=cov)
     build_root = Path(os.environ.get("SCTB_SIM_CACHE") or out_dir / "build").resolve()
     # Named by the top, not the suite: suites with the same top, parameters, flags and sources
     # (dense_w8, uvm and fuzz; dense_lif and cycle_dense_lif) share one build.
-    build_dir = build_root / f"{spec.toplevel}-{sim}-{key}"
-    tag = f"{suite}-{sim}-s{seed}" + (f"-{test}" if test else "") + "".join(
+    build_dir = build_root / (f"{spec.toplevel}-{sim}-" + ("cov-" if cov else "") + key)
+    tag = f"{suite}-{sim}-s{seed}" + ("-cov" if cov else "") + (
+        f"-{test}" if test else "") + "".join(
         f"-{k}={v}" for k, v in sorted((extra_env or {}).items())) + opts.tag() + (
         "" if design.is_reference else f"-{design.digest()[:8]}")
     run_dir = out_dir / "run" / tag
@@ -216,8 +244,9 @@ def run_suite(
         "parameters": dict(spec.parameters), "sources": [str(s) for s in sources + vlt],
         "build_dir": str(build_dir), "key": key, "run_dir": str(run_dir), "junit": str(junit),
         "waves": waves, "test": test if test else (list(spec.tests) if spec.tests else None),
-        "seed": seed, "build_args": build_flags(spec, sim), "includes": includes,
+        "seed": seed, "build_args": build_flags(spec, sim, cov), "includes": includes,
         "defines": defines,
+        "plusargs": [f"+verilator+coverage+file+{run_dir / 'code-coverage.dat'}"] if cov else [],
         "env": settings.env(),
     }
     env = simulator_env(sim)
@@ -254,6 +283,7 @@ def run_suite(
     replay_all = replay(test)
     if result.error is None:
         _read_results(result, junit, replay)
+        _name_assertions(result, replay(test))
         if result.error is None and rc != 0:
             result.error = f"simulator exited with status {rc} (log: {result.log})"
     if result.error is not None:
@@ -273,7 +303,32 @@ def run_suite(
                 result.waves = found[0]
                 break
     result.junit = junit if junit.is_file() else None
+    if cov:
+        dat = run_dir / "code-coverage.dat"
+        if dat.is_file():
+            result.code_coverage = dat
+        else:
+            result.code_coverage_note = f"the run wrote no coverage file {dat}"
     return result
+
+
+def _name_assertions(result: SuiteResult, replay: str) -> None:
+    """Put the RTL assertion that stopped the simulation (its name and time, from the log) at
+    the head of the failing test's message."""
+    if result.log is None or not result.log.is_file():
+        return
+    fired = assertion_failures(result.log.read_text(errors="replace"))
+    if not fired:
+        return
+    result.assertions = fired
+    head = f"RTL assertion failed: {fired[0]}"
+    for i, f in enumerate(result.failures):
+        if f.test != "<suite>":
+            result.failures[i] = dataclasses.replace(f, message=f"{head}\n{f.message}")
+            break
+    else:
+        result.failed += 1
+        result.failures.append(Failure("<assertion>", head, replay))
 
 
 def _read_results(result: SuiteResult, junit: Path, replay) -> None:
@@ -322,6 +377,7 @@ def run_matrix(
     on_done=None,
     seeds: Sequence[int] | None = None,
     on_start=None,
+    coverage: bool = False,
 ) -> list[SuiteResult]:
     """Run every suite on every simulator, ``jobs`` at a time (each run is its own process).
 
@@ -329,8 +385,9 @@ def run_matrix(
     ``on_start(suite, sim, seed)`` as each starts. Results come back in ``suites x sims``
     order, or in the order of ``pairs`` (``(suite, sim)``) when given instead, each under every
     seed of ``seeds`` (default ``[seed]``) in turn. The design is ``design``, else
-    ``load_design(rtl_dir)``. The longest runs start first (the dense suite, Verilator builds),
-    so that ``jobs`` workers finish together.
+    ``load_design(rtl_dir)``. ``coverage``: code coverage builds (see :func:`run_suite`). The
+    longest runs start first (the dense suite, Verilator builds), so that ``jobs`` workers
+    finish together.
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -345,7 +402,7 @@ def run_matrix(
         if on_start is not None:
             on_start(*job)
         res = run_suite(job[0], job[1], out_dir=out_dir, backend=backend, seed=job[2],
-                        scale=scale, waves=waves, design=design)
+                        scale=scale, waves=waves, design=design, coverage=coverage)
         if on_done is not None:
             on_done(res)
         return res

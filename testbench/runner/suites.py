@@ -116,7 +116,8 @@ def _cycle(name: str, n_in: int, n_out: int, w: int) -> Suite:
     core = CoreShape(n_in=n_in, n_out=n_out, w=w, depth=4)
     params = {"N_IN": n_in, "N_OUT": n_out, "W": w, "DEPTH": 4, "WMEM_FILE": f'"{WMEM_FILE}"'}
     # Small cores: every RTL net public on Verilator costs little here and exposes the registers.
-    flags = {"verilator": ("--public-flat-rw", "-O1", "--x-assign", "fast", "--x-initial", "fast"),
+    flags = {"verilator": ("--public-flat-rw", "-O1", "--x-assign", "fast", "--x-initial", "fast",
+                           "--assert"),
              "icarus": ()}
     return Suite(name, f"the reference timing: the emulator cycle-exact to sc_dense N_IN={n_in} "
                  f"N_OUT={n_out} W={w} (ports and registers every cycle, random stalls)",
@@ -140,14 +141,15 @@ SUITES["neuron"] = Suite(
     "neuron", "the reference neuron blocks sc_dot_to_current and sc_lif (N=4): directed edge "
     "cases, random batches, counts -> spikes chain", "sc_neuron_top", "testbench.suites.neuron",
     ("sc_neuron_top.v",), {"N": 4}, None,
-    {"verilator": ("--public-flat-rw", "-O1", "--x-assign", "fast", "--x-initial", "fast"),
+    {"verilator": ("--public-flat-rw", "-O1", "--x-assign", "fast", "--x-initial", "fast",
+                   "--assert"),
      "icarus": ()}, family=REFERENCE,
     requires=Requirement({"sc_dot_to_current": ({"N": 4, "CNT_W": 31},),
                           "sc_lif": ({"N": 4},)}))
 
 
 _LIF_FLAGS = {"verilator": ("--public-flat-rw", "-O1", "--x-assign", "fast", "--x-initial",
-                             "fast"), "icarus": ()}
+                             "fast", "--assert"), "icarus": ()}
 _LIF_PARAMS = {"N_IN": 3, "N_OUT": 4, "W": 8}
 SUITES["dense_lif"] = Suite(
     "dense_lif", "sc_dense_lif N_IN=3 N_OUT=4 W=8: time steps -> spikes and membranes against "

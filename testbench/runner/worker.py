@@ -87,7 +87,7 @@ def run_job(job: dict) -> int:
     info["seconds"] = time.perf_counter() - t0
     (run_dir / "build.json").write_text(json.dumps(info))
     extra_env = dict(job["env"])
-    plusargs = []
+    plusargs = list(job.get("plusargs", []))
     if job["waves"] and job["sim"] == "icarus":
         # The dump goes to the run directory, not the shared build directory.
         plusargs.append(f"+dumpfile_path={run_dir / (job['toplevel'] + '.fst')}")

@@ -220,7 +220,7 @@ async def refractory_across_steps(dut):
     sb = StepScoreboard()
     T = 8
     with record("refractory_across_steps", transactions=0) as entry:
-        for r in (2, 0, 1):
+        for r in (2, 0, 1, 0x7FFF, 0x8000):  # the widest periods set every counter bit
             p = LifParams(v_rest=0, v_reset=-77, v_th=100, leak=0, gain=256, refractory=r)
             steps = [Step(w, np.ones(core.n_in), L, 100 + t, _zeros(core.n_out))
                      for t in range(T)]

@@ -48,6 +48,27 @@ async def current_directed(dut):
 
 
 @cocotb.test()
+async def current_out_of_contract(dut):
+    """Counts above n_in (outside the contract, which golden rejects) saturate the current to
+    [-32768, 32767] instead of wrapping, as sc_dot_to_current documents: checked against
+    saturate(y_min + floor((y_max - y_min) * count / n_in)) computed here."""
+    bfm = NeuronBfm(dut)
+    await bfm.start()
+    n = bfm.n
+    cases = [([8, 9, 4, 5][:n] + [12] * (n - 4), 4, 0, 32767),
+             ([8, 9, 4, 5][:n] + [12] * (n - 4), 4, 0, -32768),
+             ([2**31 - 1] * n, 1, -32768, 32767)]
+    with record("current_out_of_contract", transactions=len(cases) * n):
+        for counts, n_in, y_min, y_max in cases:
+            bfm.d2c_config(n_in, y_min, y_max)
+            valid, got = await bfm.d2c_cycle(counts)
+            want = [min(32767, max(-32768, y_min + ((y_max - y_min) * c) // n_in))
+                    for c in counts]
+            assert valid == 1
+            assert got == want, f"counts={counts} n_in={n_in} y=[{y_min}, {y_max}]: got {got}"
+
+
+@cocotb.test()
 async def current_random(dut):
     """Random configurations (both range directions) and counts, with bubbles."""
     bfm = NeuronBfm(dut)
@@ -130,8 +151,10 @@ async def lif_directed(dut):
             T = 3
             await _run_lif(bfm, p, cur * T, nz * T, one * T, label=label)
             steps += T
-        # negative threshold/reset and a refractory period of 2 (and 0) under constant drive
-        for r in (2, 0, 1):
+        # negative threshold/reset and a refractory period of 2 (and 0) under constant drive;
+        # 0x8000 loads the counter's top bit, then counts down through every lower bit; 0x7FFF
+        # sets every other bit of the refractory input
+        for r in (2, 0, 1, 0x8000, 0x7FFF):
             p = LifParams(-512, -768, -256, 0, 256, r)
             T = 9
             got = await _run_lif(bfm, p, lanes(300, 256, 100, 257) * T, lanes(0, 0, 0, 0) * T,
