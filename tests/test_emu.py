@@ -210,7 +210,7 @@ def test_emulate_cli(tmp_path, capsys) -> None:
     report = json.loads(capsys.readouterr().out)
     assert report["matches_golden"] and report["tiles"] == 4
     assert cli.main(["emulate", "--stall", "1.5"]) == 2
-    assert "--stall must be in [0, 1)" in capsys.readouterr().out
+    assert "--stall: expected a number in [0, 1), got '1.5'" in capsys.readouterr().err
     vcd = tmp_path / "w.vcd"
     assert cli.main(["emulate", "--n-out", "4", "--n-in", "4", "--length", "64", "--vcd",
                      str(vcd)]) == 0
