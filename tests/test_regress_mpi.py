@@ -88,7 +88,7 @@ def test_a_job_of_a_lost_rank_fails_and_names_the_rank(monkeypatch) -> None:
     result: that job is a failure naming the rank, never a pass; the others keep theirs."""
     from testbench.design import load_design
     from testbench.runner import SuiteResult, distributed
-    from testbench.sweep import scheduler
+    from testbench.sweep import workqueue
 
     class Comm:
         def bcast(self, obj, root=0):
@@ -99,7 +99,7 @@ def test_a_job_of_a_lost_rank_fails_and_names_the_rank(monkeypatch) -> None:
         on_record((0, SuiteResult(suite="neuron", sim="icarus", seed=1, tests=5, passed=5)))
         return {1: "no answer for 9000 s while running point #1 (dead or hung)"}, []
 
-    monkeypatch.setattr(scheduler, "work_queue", queue)
+    monkeypatch.setattr(workqueue, "work_queue", queue)
     lost = []
     work = distributed.RtlJobs((("neuron", "icarus", 1), ("neuron", "icarus", 2)), "out",
                                "numpy", 1.0, load_design(None))

@@ -99,9 +99,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _end_children() -> None:
     """End every simulator and sweep worker this process started (their process groups)."""
-    run = sys.modules.get("testbench.runner.run")
-    if run is not None:
-        run.kill_children()
+    procs = sys.modules.get("testbench.runner.procs")
+    if procs is not None:
+        procs.kill_children()
     mp = sys.modules.get("multiprocessing")
     if mp is not None:
         for child in mp.active_children():
@@ -127,9 +127,9 @@ def _interrupts_end_children():
     finally:
         for s, h in old.items():
             signal.signal(s, h)
-        run = sys.modules.get("testbench.runner.run")
-        if run is not None:
-            run._STOPPING.clear()  # a later command in this process may start simulations
+        procs = sys.modules.get("testbench.runner.procs")
+        if procs is not None:
+            procs._STOPPING.clear()  # a later command in this process may start simulations
 
 
 def _one_line(exc: BaseException) -> str:

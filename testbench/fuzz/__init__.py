@@ -1,4 +1,5 @@
-"""Property-based campaigns (hypothesis): the campaign machinery and the transaction strategies.
+"""Property-based campaigns (hypothesis): the campaign machinery, saved transactions and
+the transaction strategies.
 
 ``testbench.fuzz.strategies`` imports hypothesis; this package does not (until a campaign runs).
 """
@@ -9,12 +10,10 @@ from .campaign import (
     FuzzResult,
     drive_options,
     expected_counts,
-    load_txn,
-    replay_command,
     report_campaign,
     run_campaign,
-    save_txn,
 )
+from .replay import load_txn, replay_command, save_txn
 
 __all__ = [
     "FUZZ_CORE",

@@ -3,20 +3,11 @@
 from .build import COVERAGE_FLAGS, HDL_DIR, RTL_DIR, rtl_sources
 from .failures import record_failure_waves
 from .junit import merge_junit
+from .outcome import ASSERT_MARK, assertion_failures
 from .plan import applicability, plan
+from .procs import DEFAULT_SUITE_TIMEOUT, kill_children, suite_timeout
 from .results import Failure, SuiteResult, format_result, merged_coverage, summary
-from .run import (
-    ASSERT_MARK,
-    DEFAULT_SEED,
-    DEFAULT_SUITE_TIMEOUT,
-    ICARUS_NO_COVERAGE,
-    assertion_failures,
-    kill_children,
-    replay_command,
-    run_matrix,
-    run_suite,
-    suite_timeout,
-)
+from .run import DEFAULT_SEED, ICARUS_NO_COVERAGE, replay_command, run_matrix, run_suite
 from .settings import SimOptions, SimSettings
 from .simulators import SIMULATORS, simulator_env, simulator_status, verilator_root
 from .suites import CONTRACT, FAMILIES, REFERENCE, SUITES, WMEM_FILE, Suite, get_suite, suites_help

@@ -55,7 +55,7 @@ def run_jobs(comm: Any, work: RtlJobs, *, on_done: Callable[[SuiteResult], None]
     :func:`~testbench.sweep.work_queue`) is reported through ``on_lost(rank, why)``; every job
     without a result is then a failed :class:`SuiteResult` saying so, never a pass.
     """
-    from ..sweep.scheduler import work_queue
+    from ..sweep.workqueue import work_queue
 
     comm.bcast(work, root=0)
     done: dict[int, SuiteResult] = {}
@@ -86,7 +86,7 @@ def run_jobs(comm: Any, work: RtlJobs, *, on_done: Callable[[SuiteResult], None]
 def serve_jobs(comm: Any) -> int:
     """Any rank but 0: take the jobs rank 0 sends and run this rank's share of them; 0, or 0
     too when rank 0 sends nothing (it stopped before the RTL suites and reports why)."""
-    from ..sweep.scheduler import work_queue
+    from ..sweep.workqueue import work_queue
 
     work = comm.bcast(None, root=0)
     if work is None:

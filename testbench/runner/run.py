@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import shlex
 import shutil
-import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -18,8 +15,9 @@ from pathlib import Path
 from ..design import Design, load_design
 from ..preflight import PreflightError
 from .build import HDL_DIR, ROOT, build_flags, build_key
-from .junit import read_junit
+from .outcome import ASSERT_MARK, assertion_failures, name_assertions, read_results
 from .plan import applicability
+from .procs import _STOPPING, DEFAULT_SUITE_TIMEOUT, _run_group, kill_children, suite_timeout
 from .results import Failure, SuiteResult
 from .settings import SimOptions, SimSettings
 from .simulators import simulator_env, simulator_status
@@ -30,79 +28,10 @@ __all__ = ["ASSERT_MARK", "DEFAULT_SEED", "DEFAULT_SUITE_TIMEOUT", "ICARUS_NO_CO
            "run_matrix", "run_suite", "suite_timeout"]
 
 DEFAULT_SEED = 1
-#: Wall-clock seconds one suite run may take (times ``scale`` when larger); the
-#: ``SCTB_SUITE_TIMEOUT`` environment variable overrides it.
-DEFAULT_SUITE_TIMEOUT = 1800.0
-
-#: Process groups of the simulations running now (each run is a session of its own, so that a
-#: timeout or an interrupt ends the worker and its simulator together).
-_LIVE: set[int] = set()
-_LIVE_LOCK = threading.Lock()
-#: Set by :func:`kill_children`: no new simulation starts after an interrupt.
-_STOPPING = threading.Event()
-
-
-def kill_children() -> int:
-    """End every simulation this process started (its whole process group) and start no new
-    one; returns how many groups were signalled. Called on SIGTERM/SIGINT by ``sctb``."""
-    _STOPPING.set()
-    with _LIVE_LOCK:
-        groups = list(_LIVE)
-    for pgid in groups:
-        try:
-            os.killpg(pgid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-    return len(groups)
-
-
-def suite_timeout(scale: float = 1.0) -> float:
-    """The wall-clock limit of one suite run in seconds (``$SCTB_SUITE_TIMEOUT`` or the
-    default, times ``scale`` when that is larger than 1)."""
-    text = os.environ.get("SCTB_SUITE_TIMEOUT", "")
-    try:
-        limit = float(text) if text else DEFAULT_SUITE_TIMEOUT * max(1.0, scale)
-    except ValueError:
-        limit = -1.0
-    if not 0 < limit < float("inf"):
-        raise ValueError(f"SCTB_SUITE_TIMEOUT must be a number of seconds > 0, got {text!r}")
-    return limit
-
-
-def _run_group(argv: list[str], *, timeout: float, **kwargs) -> int | None:
-    """Run ``argv`` in a session of its own; kill the whole group on a timeout (None) or when
-    interrupted; its exit status otherwise."""
-    proc = subprocess.Popen(argv, start_new_session=True, **kwargs)
-    with _LIVE_LOCK:
-        _LIVE.add(proc.pid)
-    try:
-        return proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return None
-    finally:
-        try:  # the simulator too, and anything the run left behind in its group
-            os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        proc.wait()
-        with _LIVE_LOCK:
-            _LIVE.discard(proc.pid)
-#: What an RTL assertion prints when it fails (``$fatal(1, "sctb-assert NAME: ...")``).
-ASSERT_MARK = "sctb-assert "
 #: Why code coverage does not apply to an Icarus run.
 ICARUS_NO_COVERAGE = ("not applicable on icarus: Icarus Verilog has no code-coverage "
                       "instrumentation (line, branch and toggle coverage come from Verilator "
                       "--coverage)")
-
-
-def assertion_failures(log_text: str) -> list[str]:
-    """The RTL assertion failures a simulation log reports, one line each (name first)."""
-    out = []
-    for line in log_text.splitlines():
-        at = line.find(ASSERT_MARK)
-        if at >= 0:
-            out.append(line[at + len(ASSERT_MARK):].strip())
-    return out
 
 
 def replay_command(suite: str, sim: str, *, out_dir: str | os.PathLike, backend: str,
@@ -282,8 +211,8 @@ def run_suite(
 
     replay_all = replay(test)
     if result.error is None:
-        _read_results(result, junit, replay)
-        _name_assertions(result, replay(test))
+        read_results(result, junit, replay)
+        name_assertions(result, replay(test))
         if result.error is None and rc != 0:
             result.error = f"simulator exited with status {rc} (log: {result.log})"
     if result.error is not None:
@@ -310,55 +239,6 @@ def run_suite(
         else:
             result.code_coverage_note = f"the run wrote no coverage file {dat}"
     return result
-
-
-def _name_assertions(result: SuiteResult, replay: str) -> None:
-    """Put the RTL assertion that stopped the simulation (its name and time, from the log) at
-    the head of the failing test's message."""
-    if result.log is None or not result.log.is_file():
-        return
-    fired = assertion_failures(result.log.read_text(errors="replace"))
-    if not fired:
-        return
-    result.assertions = fired
-    head = f"RTL assertion failed: {fired[0]}"
-    for i, f in enumerate(result.failures):
-        if f.test != "<suite>":
-            result.failures[i] = dataclasses.replace(f, message=f"{head}\n{f.message}")
-            break
-    else:
-        result.failed += 1
-        result.failures.append(Failure("<assertion>", head, replay))
-
-
-def _read_results(result: SuiteResult, junit: Path, replay) -> None:
-    """Fill the test counts and failures of ``result`` from cocotb's JUnit file."""
-    if not junit.is_file():
-        why = ""
-        if result.log is not None and result.log.is_file():
-            errors = [ln.strip() for ln in result.log.read_text(errors="replace").splitlines()
-                      if "Error" in ln or "error:" in ln]
-            why = f": {errors[-1][:300]}" if errors else ""
-        result.error = (f"no results file {junit} (the simulation ended abnormally{why}; "
-                        f"log: {result.log})")
-        return
-    try:
-        cases = read_junit(junit)
-    except ValueError as e:
-        result.error = str(e)
-        return
-    for case in cases:
-        result.tests += 1
-        if case.status == "passed":
-            result.passed += 1
-            continue
-        if case.status == "failed":
-            result.failed += 1
-        else:
-            result.skipped += 1
-        result.failures.append(Failure(case.name, case.message, replay(case.name)))
-    if result.tests == 0:
-        result.error = f"zero tests ran (results file {junit}; log: {result.log})"
 
 
 def run_matrix(

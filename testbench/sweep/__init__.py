@@ -1,11 +1,11 @@
 """``sctb sweep``: verification sweeps over a TOML spec, serial or MPI-parallel with dynamic
-balancing (spec, checks, scheduler, output, MPI helpers)."""
+balancing (spec, checks, scheduler, output, MPI work queue and helpers)."""
 
 from .checks import CHECKS, Check, build_once, get_check
 from .lock import SweepLocked
 from .mpi import MPIDriver, get_comm, partition
 from .output import SweepResult, read_records, scan_records
-from .scheduler import run_point, run_sweep, work_queue
+from .scheduler import run_point, run_sweep
 from .spec import (
     MAX_POINTS,
     Point,
@@ -16,6 +16,7 @@ from .spec import (
     load_spec,
     parse_spec,
 )
+from .workqueue import work_queue
 
 __all__ = [
     "CHECKS",
