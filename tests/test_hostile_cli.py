@@ -617,9 +617,11 @@ def test_unreadable_result_lines_are_counted_and_skipped(tmp_path, capsys) -> No
 # -- watchdogs: a design that never answers fails fast; killing sctb ends its simulators -------
 
 
-def _mutant(tmp_path: Path, value: str = "1'b0") -> Path:
+def _mutant(tmp_path: Path, value: str = "1'b0", *, assertions: bool = False) -> Path:
     """A copy of the reference RTL whose sc_dense drives ``out_valid`` to ``value`` for ever
-    (``1'b0``: never answers; ``1'bx``: its handshake is X)."""
+    (``1'b0``: never answers; ``1'bx``: its handshake is X). Without ``assertions`` its named
+    assertions are cut out, as in a team's design that has none: then only the testbench's
+    watchdog can see the hang."""
     import shutil
 
     from testbench.design import REFERENCE_RTL
@@ -629,8 +631,11 @@ def _mutant(tmp_path: Path, value: str = "1'b0") -> Path:
     src = d / "sc_dense.v"
     text = src.read_text()
     assert "assign out_valid = (state == S_OUT);" in text
-    src.write_text(text.replace("assign out_valid = (state == S_OUT);",
-                                f"assign out_valid = {value};"))
+    text = text.replace("assign out_valid = (state == S_OUT);", f"assign out_valid = {value};")
+    if not assertions:
+        text, n = re.subn(r"`ifndef SYNTHESIS\n.*?`endif\n", "", text, flags=re.S)
+        assert n >= 1 and "$fatal" not in text
+    src.write_text(text)
     return d
 
 
@@ -649,6 +654,17 @@ def test_a_design_that_never_answers_fails_every_test_fast(value, shown, tmp_pat
     assert all(re.search(r"no result beat 1 of 3 within \d+ cycles \(watchdog: .*state "
                          rf"out_valid={shown}", ln, re.I) for ln in failed), failed
     assert seconds < 120, f"{seconds:.0f} s"
+
+
+@pytest.mark.sim
+def test_a_design_that_never_answers_trips_its_own_assertion(tmp_path, capsys) -> None:
+    # With the reference's named assertions kept, the hang is caught by the design itself: no
+    # stream is open in S_OUT, and the failure names the assertion.
+    code = cli.main(["sim", "dense_w8", "--sim", "icarus", "--rtl-dir",
+                     str(_mutant(tmp_path, assertions=True)), "--out", str(tmp_path / "out")])
+    text = capsys.readouterr().out
+    assert code == 1, text
+    assert "sc_dense.state_legal" in text, text
 
 
 @pytest.mark.sim
