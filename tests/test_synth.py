@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import shutil
 from pathlib import Path
 
@@ -36,7 +37,7 @@ def _register_bits(n_in: int, n_out: int) -> int:
 
 def _one_line_error(capsys) -> str:
     out = capsys.readouterr().out.strip().splitlines()
-    errors = [ln for ln in out if ln.startswith("error: ")]
+    errors = [ln for ln in out if re.match(r"(sctb synth: )?error: ", ln)]
     assert len(errors) == 1 and "Traceback" not in "\n".join(out), out
     return errors[0]
 
