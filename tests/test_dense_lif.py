@@ -359,14 +359,21 @@ MUTATIONS = {
 @pytest.mark.parametrize("name", list(MUTATIONS))
 def test_rtl_mutation_is_caught(name: str, tmp_path: Path) -> None:
     """The dense_lif suite fails on mutated sc_dense_lif copies, with a first mismatch (or, for
-    beats that are overwritten and never come, the beat that timed out)."""
+    beats that are overwritten and never come, the beat that timed out), or the design's own
+    named assertion stops the simulation (the overwritten beats trip ``sc_dense_lif.no_drop``)."""
     from testbench import runner as sim
 
     rtl = mutant(tmp_path, *MUTATIONS[name])
     res = sim.run_suite("dense_lif", "icarus", out_dir=tmp_path / "out", seed=1, rtl_dir=rtl)
-    assert res.error is None and res.failed >= 1, (res.error, res.failed, res.log)
-    assert any("first mismatch" in f.message or "did not come within" in f.message
-               for f in res.failures), res.failures
+    assert not res.ok and res.failed >= 1, (res.error, res.failed, res.log)
+    if res.assertions:  # stopped by an RTL assertion: that, and only that, is the run's error
+        assert name == "no_backpressure", res.assertions
+        assert res.assertions[0].startswith("sc_dense_lif.no_drop"), res.assertions
+        assert res.error is not None and "status 1" in res.error, res.error
+    else:
+        assert res.error is None, (res.error, res.log)
+        assert any("first mismatch" in f.message or "did not come within" in f.message
+                   for f in res.failures), res.failures
 
 
 @pytest.mark.sim
