@@ -3,6 +3,9 @@ bit-identical to the NumPy floor: the golden suite re-bound, batches, planted bu
 
 from __future__ import annotations
 
+import types
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -202,3 +205,38 @@ def test_a_planted_bug_in_an_elementwise_kernel_is_caught(monkeypatch) -> None:
     monkeypatch.setitem(_cuda_src.ELEMENTWISE, "sctb_and", (ins, outs, "out = a | b"))
     a, b = _CASE[0][0], _CASE[0][1]
     assert not np.array_equal(cudahost.host_backend().vec_and(a, b), FLOOR.vec_and(a, b))
+
+
+# -- planted bugs in the launches: the host test checks sc_cupy.py's geometry, not a copy of it --
+
+
+def _mutant_backend(old: str, new: str) -> golden.Backend:
+    """A CupyBackend from a copy of sc_cupy.py's source with ``old`` made ``new``."""
+    text = Path(cub.__file__).read_text()
+    assert text.count(old) == 1, f"anchor {old!r} not found once in sc_cupy.py"
+    module = types.ModuleType("golden.backends._sc_cupy_mutant")
+    module.__package__ = "golden.backends"
+    exec(compile(text.replace(old, new), "sc_cupy_mutant.py", "exec"), module.__dict__)
+    return module.CupyBackend(cupy_module=cudahost.host_cupy())
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    ("((total + _THREADS - 1) // _THREADS,)", "(max(1, total // _THREADS),)"),
+    ("np.int64(n), np.int64(lanes), np.int64(nw)", "np.int64(lanes), np.int64(n), np.int64(nw)"),
+    ("(n_out, blocks), (_THREADS,),", "(blocks, n_out), (_THREADS,),"),
+    ("np.uint32(seed & LFSR_MASK)", "np.int64(seed & LFSR_MASK)"),
+    ("np.int64(n_out), np.int64(b1 - b0),", "np.int64(b1 - b0), np.int64(n_out),"),
+])
+def test_a_planted_bug_in_a_launch_is_caught(old: str, new: str) -> None:
+    rng = np.random.default_rng(10)
+    weights = rng.integers(0, ONES, size=(5, 100, 3), dtype=np.uint64, endpoint=True)
+    probs, length, seed = rng.random(100), 150, 0xBEEF  # 300 encoder threads: 2 blocks
+    p = np.stack([probs, probs[::-1], probs * 0.5])
+    mutant = _mutant_backend(old, new)
+    try:
+        single = mutant.sc_counts(weights, probs, length=length, seed=seed)
+        batch = mutant._sc_counts_batch_impl(weights, p, length, seed)
+    except (TypeError, cudahost.LaunchError):
+        return  # refused: a launch CUDA would reject, or arguments of the wrong width
+    assert not (np.array_equal(single, FLOOR.sc_counts(weights, probs, length=length, seed=seed))
+                and np.array_equal(batch, _stacked(weights, p, length, seed)))

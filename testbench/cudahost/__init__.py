@@ -45,6 +45,12 @@ def host_cupy() -> SimpleNamespace:
     Arrays are :class:`HostArray` (NumPy memory standing for device memory); raw kernels are
     compiled by g++ with shim.h; element-wise and reduction kernels run their operation strings
     in a loop. See docs/cuda-host.md for what this proves and what it does not.
+
+    Returns
+    -------
+    types.SimpleNamespace
+        ``ndarray``, ``asarray``, ``asnumpy``, ``ascontiguousarray``, ``empty``, ``zeros``, the
+        dtypes, ``RawModule``, ``ElementwiseKernel`` and ``ReductionKernel``.
     """
     return SimpleNamespace(
         ndarray=HostArray, asarray=_asarray, asnumpy=lambda a: np.array(a, copy=True),
@@ -57,7 +63,19 @@ def host_cupy() -> SimpleNamespace:
 
 
 def host_backend() -> Any:
-    """``golden``'s CuPy backend built on :func:`host_cupy`: its own kernels and launches."""
+    """``golden``'s CuPy backend built on :func:`host_cupy`: its own kernels and launches.
+
+    Returns
+    -------
+    golden.backends.sc_cupy.CupyBackend
+        Takes and returns NumPy arrays like the GPU backend; ``host_cupy().asarray`` makes
+        "device-resident" operands.
+
+    Raises
+    ------
+    HostCompileError
+        When g++ is missing or rejects the kernel source.
+    """
     from golden.backends.sc_cupy import CupyBackend
 
     return CupyBackend(cupy_module=host_cupy())

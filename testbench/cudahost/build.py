@@ -78,6 +78,18 @@ def ctype_dtype(ctype: str, typedefs: dict[str, str]) -> tuple[np.dtype, bool]:
 def load(code: str, std: str = "c++17") -> ctypes.CDLL:
     """``code`` (after ``#include "shim.h"``) compiled with g++ into a cached library, loaded.
 
+    Parameters
+    ----------
+    code : str
+        C++ source: kernels and their ``extern "C"`` launchers.
+    std : str, optional
+        The C++ standard (``--std=`` of the kernel's CuPy options).
+
+    Returns
+    -------
+    ctypes.CDLL
+        The library (cached by a hash of the shim, the source, the standard and the flags).
+
     Raises
     ------
     HostCompileError

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ctypes
 import re
+import threading
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,8 @@ _KERNEL = re.compile(r'extern\s+"C"\s+__global__\s+void\s+(\w+)\s*\(([^)]*)\)')
 _TYPEDEF = re.compile(r"\btypedef\s+([^;{}]+?)\s*\b(\w+)\s*;")
 #: CUDA's launch limits (compute capability 7.0 - 9.0): block x, y, z and threads; grid x, y, z.
 BLOCK_MAX, THREADS_MAX, GRID_MAX = (1024, 1024, 64), 1024, (2**31 - 1, 65535, 65535)
+#: One launch at a time: a kernel's ``__shared__`` arrays are static storage of its library.
+_LAUNCH_LOCK = threading.Lock()
 
 
 class HostArray(np.ndarray):
@@ -32,7 +35,18 @@ class LaunchError(RuntimeError):
 
 
 def kernel_params(source: str) -> dict[str, list[tuple[str, str]]]:
-    """``{kernel: [(C type, name), ...]}`` of the ``extern "C" __global__`` kernels."""
+    """The parameters of the ``extern "C" __global__`` kernels of a CUDA source.
+
+    Parameters
+    ----------
+    source : str
+        CUDA C++ source.
+
+    Returns
+    -------
+    dict
+        ``{kernel name: [(C type, parameter name), ...]}`` in declaration order.
+    """
     out = {}
     for name, params in _KERNEL.findall(source):
         pairs = []
@@ -53,7 +67,18 @@ def _dims(value: Any, what: str) -> tuple[int, int, int]:
 
 
 def check_launch(grid: tuple[int, int, int], block: tuple[int, int, int]) -> None:
-    """CUDA's limits on a launch (``LaunchError`` where the driver would refuse it)."""
+    """CUDA's limits on a launch.
+
+    Parameters
+    ----------
+    grid, block : tuple of int
+        ``(x, y, z)`` blocks of the grid and threads of a block.
+
+    Raises
+    ------
+    LaunchError
+        Where the CUDA driver would refuse the launch.
+    """
     if min(grid) < 1 or min(block) < 1:
         raise LaunchError(f"empty launch: grid {grid}, block {block} (CUDA refuses it)")
     for axis, n, top in zip("xyz", grid, GRID_MAX):
@@ -110,7 +135,9 @@ class RawKernel:
             *[self._arg(i, a, keep) for i, a in enumerate(args)])
         dims = (ctypes.c_uint * 6)(*g, *b)
         err = ctypes.create_string_buffer(512)
-        if self._fn(dims, ptrs, err, ctypes.c_size_t(len(err))):
+        with _LAUNCH_LOCK:
+            failed = self._fn(dims, ptrs, err, ctypes.c_size_t(len(err)))
+        if failed:
             raise LaunchError(f"{self.name} grid {g} block {b}: {err.value.decode()}")
 
 
