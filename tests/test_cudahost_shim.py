@@ -24,12 +24,14 @@ extern "C" __global__ void shuffles(const int* v, int* out, unsigned int d) {
     out[2 * n + t] = __shfl_xor_sync(0xffffffffu, v[t], (int)d);
     out[3 * n + t] = __shfl_sync(0xffffffffu, v[t], (int)d);
     out[4 * n + t] = __shfl_down_sync(0xffffffffu, v[t], d, 8);
+    out[5 * n + t] = __shfl_xor_sync(0xffffffffu, v[t], (int)d, 8);
 }
 """
 
 
 def _expected(v: np.ndarray, d: int) -> np.ndarray:
-    """CUDA's documented shuffle results (width 32, and width 8 for the last row)."""
+    """CUDA's documented shuffle results (width 32; width 8 for the last two rows: a lane may
+    read an earlier group of 8 with xor, a later one gives its own value)."""
     lanes = np.arange(v.size)
     base, lane = lanes // 32 * 32, lanes % 32
     down = np.where(lane + d < 32, v[np.minimum(lanes + d, v.size - 1)], v)
@@ -38,16 +40,18 @@ def _expected(v: np.ndarray, d: int) -> np.ndarray:
     idx = v[base + d % 32]
     seg = lanes % 8
     down8 = np.where(seg + d < 8, v[np.minimum(lanes + d, v.size - 1)], v)
-    return np.stack([down, up, xor, idx, down8])
+    src = base + (lane ^ d) % 32
+    xor8 = np.where((lane ^ d) // 8 <= lane // 8, v[src], v) if d < 32 else v
+    return np.stack([down, up, xor, idx, down8, xor8])
 
 
 @pytest.mark.parametrize("d", [0, 1, 3, 16, 31])
 def test_shuffles_follow_cuda(d: int) -> None:
     kernel = cp.RawModule(code=SHUFFLES).get_function("shuffles")
     v = cp.asarray(np.arange(64, dtype=np.int32) * 7 + 1)
-    out = cp.zeros(5 * 64, np.int32)
+    out = cp.zeros(6 * 64, np.int32)
     kernel((1,), (64,), (v, out, np.uint32(d)))
-    assert np.array_equal(out.get().reshape(5, 64), _expected(v.get(), d))
+    assert np.array_equal(out.get().reshape(6, 64), _expected(v.get(), d))
 
 
 BLOCK_SUM = r"""
@@ -81,18 +85,28 @@ def test_barriers_order_the_threads_of_a_block() -> None:
 @pytest.mark.parametrize(("body", "message"), [
     ("if (threadIdx.x >= 5) return; __syncthreads();",
      r"__syncthreads: 5 threads of block \(0, 0, 0\) wait while 59 have exited"),
-    ("if (threadIdx.x < 5) return; int x = __shfl_down_sync(0xffffffffu, 1, 1); out[0] = x;",
-     r"lane 0 of warp 0 is in the mask 0xffffffff but has exited"),
+    ("if (threadIdx.x == 3) return; out[0] = __shfl_down_sync(0xffffffffu, 1, 1);",
+     r"lane 2 reads lane 3, which has exited \(undefined value\)"),
     ("if (threadIdx.x % 32 < 16) __shfl_down_sync(0xffffffffu, 1, 1); else __syncthreads();",
      r"deadlock: no thread of block \(0, 0, 0\)"),
     ("if (threadIdx.x < 16) out[0] = __shfl_down_sync(0xffffu, 1, 20);",
      r"lane 0 reads lane 20, outside the mask 0xffff"),
 ])
 def test_faults_are_errors_not_hangs(body: str, message: str) -> None:
+    """Each fault CUDA leaves undefined or hanging is a LaunchError naming it."""
     code = f'extern "C" __global__ void k(int* out) {{ {body} }}'
     kernel = cp.RawModule(code=code).get_function("k")
     with pytest.raises(cudahost.LaunchError, match=message):
         kernel((1,), (64,), (cp.zeros(1, np.int32),))
+
+
+def test_a_shuffle_may_name_exited_lanes_it_does_not_read() -> None:
+    """CUDA: only the non-exited threads named in the mask must take part."""
+    code = ('extern "C" __global__ void k(int* out) { if (threadIdx.x < 5) return; '
+            "out[threadIdx.x] = __shfl_down_sync(0xffffffffu, (int)threadIdx.x, 1); }")
+    out = cp.zeros(32, np.int32)
+    cp.RawModule(code=code).get_function("k")((1,), (32,), (out,))
+    assert out.get().tolist() == [0] * 5 + list(range(6, 32)) + [31]
 
 
 ADD = r"""

@@ -1,8 +1,9 @@
 // CUDA on the host: the names a kernel source uses, for g++ (testbench/cudahost, docs/cuda-host.md).
 // Every CUDA thread is a fiber (ucontext); the launcher runs one block at a time, its threads in
 // lane order until each ends or waits at a barrier (__syncthreads, __shfl_*_sync), and releases a
-// barrier only when every thread it names has reached it; a barrier that can never be released, a
-// shuffle with an absent or exited lane, and an out-of-limits launch are errors, not hangs.
+// barrier only when every non-exited thread it names has reached it. A barrier that can never be
+// released, a shuffle reading an absent or exited lane and a __syncthreads some threads of the
+// block never reach are errors (with the block and lane), not hangs.
 #pragma once
 #include <math.h>
 #include <stdarg.h>
@@ -92,16 +93,14 @@ static bool release() {
             for (unsigned l = 0; l < 32; ++l) {
                 if (!((f.mask >> l) & 1u)) continue;
                 size_t u = lo + l;
-                if (u >= hi || g->fibers[u].state == DONE) {
-                    fail("__shfl_*_sync: lane %u of warp %u is in the mask %#x but %s", l,
-                         (unsigned)w, f.mask, u >= hi ? "does not exist" : "has exited");
-                    return false;
-                }
+                // CUDA: every non-exited thread named in the mask must execute the shuffle
+                if (u >= hi || g->fibers[u].state == DONE) continue;
                 if (g->fibers[u].state != AT_WARP || g->fibers[u].mask != f.mask) all = false;
             }
             if (all) {
                 for (unsigned l = 0; l < 32; ++l)
-                    if ((f.mask >> l) & 1u) g->fibers[lo + l].state = READY;
+                    if (((f.mask >> l) & 1u) && lo + l < hi && g->fibers[lo + l].state == AT_WARP)
+                        g->fibers[lo + l].state = READY;
                 moved = true;
             }
         }
@@ -207,6 +206,9 @@ static T shuffle(unsigned mask, T var, long src_lane_or_neg) {
         unsigned src = (unsigned)src_lane_or_neg;
         if (!((mask >> src) & 1u) || base + src >= g->n_threads)
             fail("__shfl_*_sync: lane %u reads lane %u, outside the mask %#x", lane, src, mask);
+        if (g->fibers[base + src].state == DONE)
+            fail("__shfl_*_sync: lane %u reads lane %u, which has exited (undefined value)", lane,
+                 src);
         memcpy(&out, &g->shfl[(t / 32 % 32) * 32 + src], sizeof(T));
     }
     wait(AT_WARP, mask);  // nobody overwrites a slot before every lane has read it
@@ -241,8 +243,8 @@ template <class T>
 static inline T __shfl_xor_sync(unsigned mask, T var, int lane_mask, int width = 32) {
     unsigned lane = sctb::lane_of(sctb::g->cur);
     unsigned src = lane ^ (unsigned)lane_mask;
-    // a source beyond the caller's width segment keeps the caller's own value
-    long s = (src / (unsigned)width == lane / (unsigned)width) ? (long)src : -1;
+    // CUDA: a lane may read earlier width-groups; a source in a later group keeps its own value
+    long s = (src / (unsigned)width <= lane / (unsigned)width) ? (long)src : -1;
     return sctb::shuffle(mask, var, s);
 }
 
