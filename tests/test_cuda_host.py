@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import golden
+from golden._contract import FORWARD_VECTORS
 from golden.backends import _cuda_src
 from golden.backends import sc_cupy as cub
 from testbench import cudahost
@@ -106,6 +107,30 @@ def test_batch_edges(backend) -> None:
                           _stacked(w, p, length, ONES))
     assert np.array_equal(backend.sc_counts(dev, p[0], length=length, seed=ONES),
                           FLOOR.sc_counts(w, p[0], length=length, seed=ONES))
+
+
+def test_batch_contract_vectors(backend) -> None:
+    """docs/contract.md section 5's forward vectors, each as a batch of three equal rows."""
+    for v in FORWARD_VECTORS:
+        ones = np.full(v.shape, np.uint64(ONES))
+        got = backend._sc_counts_batch_impl(ones, np.array([v.probs] * 3), v.length, v.seed)
+        assert got.tolist() == [list(v.counts)] * 3, v
+
+
+def test_periods_and_long_streams(backend) -> None:
+    """From the GPU suite (tests/test_cupy.py): a full period has x - 1 ones; streams longer
+    than the LFSR's period with the largest seed."""
+    xs = np.array([1, 2, 32768, 65535, 65536])
+    full = backend.encode_inputs(xs / 65536, length=65535, seed=7)
+    assert np.bitwise_count(full).sum(axis=1).tolist() == (xs - 1).tolist()
+    length = 3 * 65535 + 17
+    rng = np.random.default_rng(2)
+    w = rng.integers(0, ONES, size=(2, 3, golden.n_words(length)), dtype=np.uint64, endpoint=True)
+    p = np.array([0.0, 3 / 131072, 0.61])
+    assert np.array_equal(backend.sc_counts(w, p, length=length, seed=ONES),
+                          FLOOR.sc_counts(w, p, length=length, seed=ONES))
+    assert np.array_equal(backend._sc_counts_batch_impl(w, np.stack([p, p[::-1]]), length, ONES),
+                          _stacked(w, np.stack([p, p[::-1]]), length, ONES))
 
 
 def test_small_slices_and_chunks(backend, monkeypatch: pytest.MonkeyPatch) -> None:
