@@ -85,8 +85,15 @@ class CupyBackend(Backend):
         return None
 
     def __init__(self, cupy_module: Any = None) -> None:
-        """``cupy_module``: the CuPy module (default: ``import cupy``); the host test passes
-        testbench.cudahost's stand-in, which runs these very kernels on the CPU."""
+        """Compile the kernels.
+
+        Parameters
+        ----------
+        cupy_module : module, optional
+            The CuPy module (default: ``import cupy``). tests/test_cuda_host.py passes
+            ``testbench.cudahost.host_cupy()``, which runs these very kernels and launches on
+            the CPU (docs/cuda-host.md).
+        """
         cp = _cupy() if cupy_module is None else cupy_module
         self._cp = cp
         module = cp.RawModule(code=_cuda_src.CUDA_SOURCE, options=("--std=c++14",))
