@@ -15,6 +15,7 @@ from numba.extending import intrinsic
 from .._backend import Backend
 from .._contract import LFSR_MASK, n_words
 from .._lfsr import byte_tables
+from .._threads import get_threads
 from .._validate import bit_rows, tail_mask
 
 __all__ = ["NumbaBackend"]
@@ -204,10 +205,11 @@ def _tables() -> tuple[np.ndarray, np.ndarray]:
 
 @contextlib.contextmanager
 def _threads_for(work: int) -> Iterator[None]:
-    """Run the enclosed launches on ``ceil(work / _GRAIN)`` threads at most (numba's thread
-    count is thread-local, so this touches neither other threads nor the caller's setting)."""
+    """Run the enclosed launches on ``ceil(work / _GRAIN)`` threads at most, and never more than
+    :func:`golden.get_threads` (numba's thread count is thread-local, so this touches neither
+    other threads nor the caller's setting)."""
     before = numba.get_num_threads()
-    wanted = max(1, min(before, -(-work // _GRAIN)))
+    wanted = max(1, min(before, get_threads(), -(-work // _GRAIN)))
     if wanted == before:
         yield
         return

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from .._backend import Backend
+from .._threads import get_threads
 from .._validate import _is_int
 from ._native_import import IMPORT_ERROR as _IMPORT_ERROR
 from ._native_import import native as _native
@@ -47,8 +48,10 @@ class RustBackend(Backend):
     Parameters
     ----------
     threads : int, optional
-        ``None`` or ``0``: every core (``RAYON_NUM_THREADS`` when set); ``1``: the calling
-        thread only; ``n``: a pool of ``n`` threads. Problems under
+        ``None``: :func:`golden.get_threads` at each call (``golden.set_threads``,
+        ``$SCTB_THREADS``, else every core); ``0``: every core (``RAYON_NUM_THREADS`` when
+        set); ``1``: the calling thread only; ``n``: a pool of ``n`` threads (built once, not
+        rayon's global pool). Problems under
         ``golden._native.PARALLEL_MIN_WORDS`` weight words always run on the calling thread.
         Pools are per process, so a forked child (multiprocessing) gets its own.
     popcount : {"scalar", "avx2", "avx512", "auto"}, optional
@@ -67,13 +70,11 @@ class RustBackend(Backend):
     name = "rust"
 
     def __init__(self, *, threads: int | None = None, popcount: str | None = None) -> None:
-        if threads is None:
-            threads = 0
-        if not _is_int(threads):
+        if threads is not None and not _is_int(threads):
             raise TypeError(
                 f"threads must be an int or None, got {type(threads).__name__} {threads!r}"
             )
-        if threads < 0:
+        if threads is not None and threads < 0:
             raise ValueError(f"threads must be >= 0, got {threads}")
         if popcount is not None and (
             not isinstance(popcount, str) or popcount not in KERNEL_PATHS + ("auto",)
@@ -82,7 +83,7 @@ class RustBackend(Backend):
                 f"popcount must be one of {', '.join(KERNEL_PATHS + ('auto',))} or None, "
                 f"got {popcount!r}"
             )
-        self.threads = int(threads)
+        self.threads = None if threads is None else int(threads)
         self.popcount = popcount
 
     @classmethod
@@ -102,6 +103,10 @@ class RustBackend(Backend):
             return self.kernel_paths()[-1]
         return str(_native.default_kernel_path())
 
+    def _threads(self) -> int:
+        """The ``threads=`` of a native call made now."""
+        return get_threads() if self.threads is None else self.threads
+
     def _opts(self) -> dict[str, Any]:
         return {"popcount": self.popcount}
 
@@ -115,7 +120,7 @@ class RustBackend(Backend):
             np.ascontiguousarray(probs, dtype=np.float64),
             length,
             seed,
-            threads=self.threads,
+            threads=self._threads(),
             **self._opts(),
         )
 
@@ -157,5 +162,5 @@ class RustBackend(Backend):
 
     def _vec_mac_impl(self, weights: np.ndarray, inputs: np.ndarray) -> np.ndarray:
         return _native.and_popcount(
-            _words(weights), _words(inputs), threads=self.threads, **self._opts()
+            _words(weights), _words(inputs), threads=self._threads(), **self._opts()
         )
