@@ -193,3 +193,18 @@ def test_bench_json_cli_carries_the_goals(capsys) -> None:
                      "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert {"compute", "goals", "busy_core", "threads", "cores"} <= set(report)
+
+
+def test_numba_workers_sleep_when_idle_unless_the_user_says_otherwise() -> None:
+    import subprocess
+    import sys
+
+    pytest.importorskip("numba")
+    code = "import golden.backends.sc_numba, os; print(os.environ['OMP_WAIT_POLICY'])"
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "PASSIVE"
+    out = subprocess.run([sys.executable, "-c", code], env={**env, "OMP_WAIT_POLICY": "ACTIVE"},
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "ACTIVE"
