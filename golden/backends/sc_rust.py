@@ -83,7 +83,7 @@ class RustBackend(Backend):
                 f"popcount must be one of {', '.join(KERNEL_PATHS + ('auto',))} or None, "
                 f"got {popcount!r}"
             )
-        self.threads = None if threads is None else int(threads)
+        self._threads_setting = None if threads is None else int(threads)
         self.popcount = popcount
 
     @classmethod
@@ -103,9 +103,11 @@ class RustBackend(Backend):
             return self.kernel_paths()[-1]
         return str(_native.default_kernel_path())
 
-    def _threads(self) -> int:
-        """The ``threads=`` of a native call made now."""
-        return get_threads() if self.threads is None else self.threads
+    @property
+    def threads(self) -> int:
+        """The ``threads=`` of a native call made now (``golden.get_threads()`` unless the
+        backend was built with its own)."""
+        return get_threads() if self._threads_setting is None else self._threads_setting
 
     def _opts(self) -> dict[str, Any]:
         return {"popcount": self.popcount}
@@ -120,7 +122,7 @@ class RustBackend(Backend):
             np.ascontiguousarray(probs, dtype=np.float64),
             length,
             seed,
-            threads=self._threads(),
+            threads=self.threads,
             **self._opts(),
         )
 
@@ -162,5 +164,5 @@ class RustBackend(Backend):
 
     def _vec_mac_impl(self, weights: np.ndarray, inputs: np.ndarray) -> np.ndarray:
         return _native.and_popcount(
-            _words(weights), _words(inputs), threads=self._threads(), **self._opts()
+            _words(weights), _words(inputs), threads=self.threads, **self._opts()
         )

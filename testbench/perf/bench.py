@@ -177,6 +177,13 @@ def _goal_measures(report: dict, wl: Workload, weights: np.ndarray, probs: np.nd
         report["batch"], skipped = _goals.bench_batch(runnable, weights, wl.length,
                                                       wl.input_seed, report["compute"])
         report["skipped"].update(skipped)
+        if report["batch"] and "words_per_s" in report["compute"]:
+            # the peak again beside the batches, the best of both (the load drifts)
+            again = compute_roofline()
+            if again["words_per_s"] > report["compute"]["words_per_s"]:
+                report["compute"] = again
+            for row in report["batch"]:
+                row["vs_compute_roofline"] = row["words_per_s"] / report["compute"]["words_per_s"]
         report["busy_core"] = {"workload": wl.name, "results": _goals.bench_busy(
             runnable, weights, probs, wl.length, wl.input_seed)}
     if "jax" in runnable and (wl.name == "W2" or "jax_copy" not in report):
