@@ -89,9 +89,10 @@ def run_bench(workloads: list[str] | None = None, backends: list[str] | None = N
         "workloads": [{name, shape, read (see :func:`~testbench.perf.roofline.read_roofline`),
         roofline_s, results: [{backend, seconds, vs_numpy, vs_upstream, vs_roofline}]}],
         "encoder": [{backend, seconds, bits_per_s}], "neuron": [...] (see
-        :func:`bench_neuron`), "batch": [...], "busy_core": {workload, results},
+        :func:`bench_neuron`), "paired_read": {workload, backend, call_s, read_s,
+        call_vs_read}, "batch": [...], "busy_core": {workload, results},
         "jax_copy": {...}, "goals": [{goal, measured, passed, note}], "skipped": {name:
-        reason}}`` (the last five with ``goals``). ``vs_numpy`` and ``vs_upstream`` are
+        reason}}`` (paired_read to goals: only with ``goals``). ``vs_numpy`` and ``vs_upstream`` are
         speed-ups (their time / this time); ``vs_roofline`` is this time / roofline time (1.0 =
         at the all-core read limit of the same buffer).
     """
@@ -174,6 +175,10 @@ def _goal_measures(report: dict, wl: Workload, weights: np.ndarray, probs: np.nd
     """The goals' own measures on workload ``wl``: batch and busy core on W1, JAX's copy on
     W2 (the largest)."""
     if wl.name == "W1":
+        w1 = report["workloads"][-1]["results"]
+        best = min((r for r in w1 if r["backend"] != "upstream"), key=lambda r: r["seconds"])
+        report["paired_read"] = {"workload": wl.name, **_goals.bench_paired_read(
+            best["backend"], weights, probs, wl.length, wl.input_seed)}
         report["batch"], skipped = _goals.bench_batch(runnable, weights, wl.length,
                                                       wl.input_seed, report["compute"])
         report["skipped"].update(skipped)
