@@ -210,3 +210,19 @@ def test_numba_workers_sleep_when_idle_unless_the_user_says_otherwise() -> None:
     out = subprocess.run([sys.executable, "-c", code], env={**env, "OMP_WAIT_POLICY": "ACTIVE"},
                          capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "ACTIVE"
+
+
+def test_jax_reads_encode_weights_in_place_on_cpu() -> None:
+    jax = pytest.importorskip("jax")
+    if jax.default_backend() != "cpu":
+        pytest.skip(f"JAX runs on {jax.default_backend()}: weights are copied to the device")
+    from golden.backends.sc_jax import _put, x64_scope
+
+    w = golden.encode_weights(np.random.default_rng(0).random((64, 40)), length=300)
+    with x64_scope():
+        dev = _put(w)
+        assert dev.unsafe_buffer_pointer() == w.ctypes.data  # no host copy per call
+        shifted = np.empty(w.size + 1, dtype=np.uint64)[1:].reshape(w.shape)
+        shifted[...] = w
+        if shifted.ctypes.data % 64:
+            assert _put(shifted).unsafe_buffer_pointer() != shifted.ctypes.data
