@@ -30,6 +30,7 @@ from ._neuron_models import (
     neuron_names,
     neuron_status,
 )
+from ._threads import THREADS_ENV, get_threads, set_threads, threads_for_jobs
 from ._vector_ops import (
     pack_bitstream,
     unpack_bitstream,
@@ -53,6 +54,7 @@ __all__ = [
     "NeuronModel",
     "NumpyBackend",
     "PRIORITY",
+    "THREADS_ENV",
     "THRESHOLD_SCALE",
     "WORD_BITS",
     "available_backends",
@@ -66,6 +68,7 @@ __all__ = [
     "from_q88",
     "get_backend",
     "get_neuron",
+    "get_threads",
     "input_seeds",
     "lfsr_jump",
     "lfsr_jump_matrix",
@@ -82,6 +85,8 @@ __all__ = [
     "pack_bitstream",
     "sc_counts",
     "sc_forward",
+    "set_threads",
+    "threads_for_jobs",
     "thresholds",
     "to_q88",
     "unpack_bitstream",

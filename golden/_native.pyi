@@ -7,6 +7,7 @@ __all__ = [
     "KERNEL_PATH_ENV",
     "LIF_PARALLEL_MIN_NEURON_STEPS",
     "PARALLEL_MIN_WORDS",
+    "ROOFLINE_L1_WORDS",
     "__version__",
     "and_popcount",
     "default_kernel_path",
@@ -22,6 +23,8 @@ __all__ = [
     "orbit_table",
     "pack_bits",
     "popcount_total",
+    "roofline_and_popcount",
+    "roofline_read",
     "sc_counts",
     "unpack_bits",
     "vec_and",
@@ -35,6 +38,8 @@ __version__: str
 KERNEL_PATH_ENV: str
 #: Weight words from which ``sc_counts`` / ``and_popcount`` split rows across threads.
 PARALLEL_MIN_WORDS: int
+#: Words per operand of ``roofline_and_popcount``'s L1-resident loop.
+ROOFLINE_L1_WORDS: int
 
 # Array arguments must be C-contiguous and of the native dtype named (uint64 words, float64
 # probabilities, uint8 bits); others raise ValueError/TypeError. ``golden.Backend``
@@ -153,3 +158,15 @@ def lif_run(
     ``currents`` and ``noise`` are ``(T, n)``; the neurons are split over ``threads`` from
     ``LIF_PARALLEL_MIN_NEURON_STEPS`` neuron-steps (the result never depends on it).
     """
+
+# -- rooflines (rust/src/roofline.rs): loops that ``sctb bench`` times -----------------------
+
+def roofline_read(
+    words: npt.NDArray[np.uint64], *, threads: int = 0, popcount: str | None = None
+) -> int:
+    """Popcount of every word, read once in one contiguous part per thread with the streaming
+    loop of ``sc_counts`` (the all-core read roofline of ``words``)."""
+
+def roofline_and_popcount(reps: int, *, threads: int = 0, popcount: str | None = None) -> int:
+    """AND + popcount of two L1-resident operands of ``ROOFLINE_L1_WORDS`` words, ``reps``
+    times on each thread; the total count (``threads * reps * ROOFLINE_L1_WORDS`` words)."""

@@ -8,6 +8,7 @@ import numpy as np
 
 from .._neuron import LifParams, LifState
 from .._neuron_models import NeuronModel
+from .._threads import get_threads
 from ._native_import import IMPORT_ERROR as _IMPORT_ERROR
 from ._native_import import native as _native
 from ._native_import import unavailable_reason
@@ -25,8 +26,8 @@ def _raw(arr: np.ndarray, dtype: type) -> np.ndarray:
 
 class RustNeuron(NeuronModel):
     """The bit-true neuron on the Rust engine: each neuron runs all ``T`` steps in a vectorised
-    loop; large problems split the neurons over threads (``RAYON_NUM_THREADS`` caps them), and
-    the result never depends on it."""
+    loop; large problems split the neurons over :func:`golden.get_threads` threads, and the
+    result never depends on it."""
 
     name = "rust"
 
@@ -49,5 +50,6 @@ class RustNeuron(NeuronModel):
     ) -> tuple[LifState, np.ndarray, np.ndarray]:
         v2, ref2, spikes, trace = _native.lif_run(
             _raw(v, np.int16), _raw(ref, np.uint16), _raw(cur, np.int16),
-            tuple(int(x) for x in params), None if nz is None else _raw(nz, np.int16))
+            tuple(int(x) for x in params), None if nz is None else _raw(nz, np.int16),
+            threads=get_threads())
         return LifState(v2, ref2.astype(np.int32)), spikes, trace

@@ -13,12 +13,12 @@ from jax import lax
 
 from .._backend import Backend
 from .._contract import LFSR_MASK, WORD_BITS, n_words
+from .._encode import aligned
 from .._lfsr import word_columns, word_jump_powers
 from .._validate import bit_rows
 
 __all__ = ["JaxBackend", "to_host", "to_jax"]
 
-_ALIGN = 64  # XLA:CPU aliases host buffers (no copy) only when they are 64-byte aligned
 _FULL = 0xFFFF_FFFF_FFFF_FFFF
 
 
@@ -43,21 +43,12 @@ def _with_x64(method: Any) -> Any:
 
 def _aligned_host(arr: np.ndarray) -> np.ndarray:
     """``arr`` as a C-contiguous, native, 64-byte aligned array (a copy only when it is not)."""
-    if (
-        arr.flags.c_contiguous
-        and arr.dtype.isnative
-        and (arr.ctypes.data % _ALIGN == 0 or arr.size == 0)
-    ):
-        return arr
-    buf = np.empty(arr.nbytes + _ALIGN, dtype=np.uint8)
-    offset = (-buf.ctypes.data) % _ALIGN
-    out = buf[offset : offset + arr.nbytes].view(arr.dtype.newbyteorder("=")).reshape(arr.shape)
-    np.copyto(out, arr)
-    return out
+    return aligned(arr)
 
 
 def _put(arr: np.ndarray) -> jax.Array:
-    """Host array -> default device; on CPU aligned input is used in place, without a copy."""
+    """Host array -> default device; on CPU, 64-byte aligned input is used in place (XLA:CPU
+    aliases only such buffers); anything else is copied once, here."""
     if jax.default_backend() == "cpu":
         arr = _aligned_host(arr)
     return jax.device_put(arr)

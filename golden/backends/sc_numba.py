@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,9 +16,16 @@ from numba.extending import intrinsic
 from .._backend import Backend
 from .._contract import LFSR_MASK, n_words
 from .._lfsr import byte_tables
+from .._threads import get_threads
 from .._validate import bit_rows, tail_mask
 
 __all__ = ["NumbaBackend"]
+
+# Idle OpenMP workers sleep instead of spinning (a value the user set is kept). With one core
+# kept busy by another process, a spinning worker that shares the caller's core held every W1
+# call for whole timeslices (issue 18: 0.35 -> 28-31 ms; here 0.28 -> 137 ms; passive: 0.33 ->
+# 0.49 ms). libgomp reads it when numba's OpenMP layer loads, at the first parallel launch.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 _ONES = np.uint64(0xFFFF_FFFF_FFFF_FFFF)
 # Parallel tasks per thread in the AND-popcount loop (splits n_in when n_out is small).
@@ -204,10 +212,11 @@ def _tables() -> tuple[np.ndarray, np.ndarray]:
 
 @contextlib.contextmanager
 def _threads_for(work: int) -> Iterator[None]:
-    """Run the enclosed launches on ``ceil(work / _GRAIN)`` threads at most (numba's thread
-    count is thread-local, so this touches neither other threads nor the caller's setting)."""
+    """Run the enclosed launches on ``ceil(work / _GRAIN)`` threads at most, and never more than
+    :func:`golden.get_threads` (numba's thread count is thread-local, so this touches neither
+    other threads nor the caller's setting)."""
     before = numba.get_num_threads()
-    wanted = max(1, min(before, -(-work // _GRAIN)))
+    wanted = max(1, min(before, get_threads(), -(-work // _GRAIN)))
     if wanted == before:
         yield
         return

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from .._backend import Backend
+from .._threads import get_threads
 from .._validate import _is_int
 from ._native_import import IMPORT_ERROR as _IMPORT_ERROR
 from ._native_import import native as _native
@@ -47,8 +48,10 @@ class RustBackend(Backend):
     Parameters
     ----------
     threads : int, optional
-        ``None`` or ``0``: every core (``RAYON_NUM_THREADS`` when set); ``1``: the calling
-        thread only; ``n``: a pool of ``n`` threads. Problems under
+        ``None``: :func:`golden.get_threads` at each call (``golden.set_threads``,
+        ``$SCTB_THREADS``, else every core); ``0``: every core (``RAYON_NUM_THREADS`` when
+        set); ``1``: the calling thread only; ``n``: a pool of ``n`` threads (built once, not
+        rayon's global pool). Problems under
         ``golden._native.PARALLEL_MIN_WORDS`` weight words always run on the calling thread.
         Pools are per process, so a forked child (multiprocessing) gets its own.
     popcount : {"scalar", "avx2", "avx512", "auto"}, optional
@@ -67,13 +70,11 @@ class RustBackend(Backend):
     name = "rust"
 
     def __init__(self, *, threads: int | None = None, popcount: str | None = None) -> None:
-        if threads is None:
-            threads = 0
-        if not _is_int(threads):
+        if threads is not None and not _is_int(threads):
             raise TypeError(
                 f"threads must be an int or None, got {type(threads).__name__} {threads!r}"
             )
-        if threads < 0:
+        if threads is not None and threads < 0:
             raise ValueError(f"threads must be >= 0, got {threads}")
         if popcount is not None and (
             not isinstance(popcount, str) or popcount not in KERNEL_PATHS + ("auto",)
@@ -82,7 +83,7 @@ class RustBackend(Backend):
                 f"popcount must be one of {', '.join(KERNEL_PATHS + ('auto',))} or None, "
                 f"got {popcount!r}"
             )
-        self.threads = int(threads)
+        self._threads_setting = None if threads is None else int(threads)
         self.popcount = popcount
 
     @classmethod
@@ -101,6 +102,12 @@ class RustBackend(Backend):
         if self.popcount == "auto":
             return self.kernel_paths()[-1]
         return str(_native.default_kernel_path())
+
+    @property
+    def threads(self) -> int:
+        """The ``threads=`` of a native call made now (``golden.get_threads()`` unless the
+        backend was built with its own)."""
+        return get_threads() if self._threads_setting is None else self._threads_setting
 
     def _opts(self) -> dict[str, Any]:
         return {"popcount": self.popcount}

@@ -524,6 +524,44 @@ fn lif_run<'py>(
     ))
 }
 
+// --- rooflines (rust/src/roofline.rs): the loops `sctb bench` times ------------------------
+
+/// Read every word of `words` on `threads` threads (0 = every core) with the streaming loop of
+/// kernel path `popcount`; returns their popcount.
+#[pyfunction]
+#[pyo3(signature = (words, *, threads=0, popcount=None))]
+fn roofline_read(
+    py: Python<'_>,
+    words: PyReadonlyArrayDyn<'_, u64>,
+    threads: usize,
+    popcount: Option<&str>,
+) -> PyResult<u64> {
+    let lvl = level(popcount)?;
+    let w = contiguous(&words, "words")?;
+    Ok(py.detach(|| crate::roofline::read_all(w, lvl, Threads(threads))))
+}
+
+/// AND + popcount of two L1-resident operands of `ROOFLINE_L1_WORDS` words, `reps` times on
+/// each of `threads` threads (0 = every core), on kernel path `popcount`; returns the total.
+#[pyfunction]
+#[pyo3(signature = (reps, *, threads=0, popcount=None))]
+fn roofline_and_popcount(
+    py: Python<'_>,
+    reps: usize,
+    threads: usize,
+    popcount: Option<&str>,
+) -> PyResult<u64> {
+    let lvl = level(popcount)?;
+    Ok(py.detach(|| crate::roofline::and_popcount_l1(reps, lvl, Threads(threads))))
+}
+
+fn register_roofline(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("ROOFLINE_L1_WORDS", crate::roofline::L1_WORDS)?;
+    m.add_function(wrap_pyfunction!(roofline_read, m)?)?;
+    m.add_function(wrap_pyfunction!(roofline_and_popcount, m)?)?;
+    Ok(())
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
@@ -553,5 +591,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     )?;
     m.add_function(wrap_pyfunction!(dot_to_current, m)?)?;
     m.add_function(wrap_pyfunction!(lif_run, m)?)?;
+    register_roofline(m)?;
     Ok(())
 }

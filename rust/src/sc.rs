@@ -7,7 +7,6 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use rayon::prelude::*;
 use rayon::ThreadPool;
 
 use crate::encode::{encode_inputs, n_words};
@@ -59,7 +58,7 @@ pub fn default_threads() -> usize {
 /// Pools by (process id, thread count).
 type PoolMap = HashMap<(u32, usize), Arc<ThreadPool>>;
 
-fn pool(n: usize) -> Arc<ThreadPool> {
+pub(crate) fn pool(n: usize) -> Arc<ThreadPool> {
     static POOLS: OnceLock<Mutex<PoolMap>> = OnceLock::new();
     let pid = std::process::id();
     let pools = POOLS.get_or_init(|| Mutex::new(HashMap::new()));
@@ -129,18 +128,23 @@ pub fn and_popcount_rows(
         .div_ceil(4 * n_threads)
         .max(TASK_MIN_WORDS.div_ceil(k_len))
         .max(1);
-    threads.install(|| {
-        counts
-            .par_chunks_mut(per_task)
-            .enumerate()
-            .for_each(|(t, chunk)| {
-                let first = t * per_task;
-                for (j, c) in chunk.iter_mut().enumerate() {
-                    *c = row(first + j);
-                }
-            })
+    // the caller works too and never waits for a helper that has not woken (crate::share)
+    let out = RowsOut(counts.as_mut_ptr());
+    crate::share::for_each_chunk(n_out.div_ceil(per_task), threads, &|t| {
+        let out = &out;
+        for o in t * per_task..((t + 1) * per_task).min(n_out) {
+            // SAFETY: chunk t owns rows [t * per_task, (t + 1) * per_task): disjoint writes
+            // into `counts`, which outlives the call.
+            unsafe { *out.0.add(o) = row(o) };
+        }
     });
 }
+
+/// `counts`' base pointer, shared by the chunks of one call (each writes its own rows).
+struct RowsOut(*mut i64);
+
+// SAFETY: the chunks write disjoint elements, and the call returns only after all chunks.
+unsafe impl Sync for RowsOut {}
 
 /// The contract's `sc_counts`: encode `probs` with `seed`, then AND-popcount every row.
 ///

@@ -4,8 +4,10 @@ of each check, so that every bad input is refused the same way before any work s
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 __all__ = [
@@ -26,6 +28,7 @@ __all__ = [
     "positive_int",
     "seed32",
     "seed64",
+    "threads_per_job",
 ]
 
 #: Exit statuses of every ``sctb`` command (README "Exit status").
@@ -185,3 +188,26 @@ def add_design_argument(parser: argparse.ArgumentParser, what: str = "") -> None
         help=(f"{what}the design under test: a directory with an sctb.toml or an sc.f (+ sc.vlt "
               "waivers), or such a file (default: the bundled reference RTL); see "
               "docs/verify-your-design.md"))
+
+
+@contextlib.contextmanager
+def threads_per_job(jobs: int) -> Iterator[int]:
+    """While the block runs, ``$SCTB_THREADS`` is ``max(1, cores // jobs)`` (jobs x threads <=
+    cores), unless the user set it; every golden backend here and in child processes follows it.
+
+    Yields
+    ------
+    int
+        The threads per job now in force.
+    """
+    import golden
+
+    if os.environ.get(golden.THREADS_ENV, "").strip():
+        yield golden.get_threads()
+        return
+    n = golden.threads_for_jobs(jobs)
+    os.environ[golden.THREADS_ENV] = str(n)
+    try:
+        yield n
+    finally:
+        os.environ.pop(golden.THREADS_ENV, None)

@@ -42,6 +42,7 @@ from .args import (
     positive_float,
     positive_int,
     seed32,
+    threads_per_job,
 )
 from .compare import backend_name, check_available
 from .prove import add_prove_arguments, run_prove
@@ -149,7 +150,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
         return serve_jobs(comm)
     args.comm, args.jobs_sent = comm, False
     try:
-        return _run(args, console)
+        with threads_per_job(getattr(args, "jobs", 1)):
+            return _run(args, console)
     finally:
         if comm is not None and not args.jobs_sent:
             stop_serving(comm)  # no RTL jobs this time: let the other ranks go

@@ -23,7 +23,7 @@ from ..sweep import (
     load_spec,
     run_sweep,
 )
-from .args import add_design_argument, check_output_dir
+from .args import add_design_argument, check_output_dir, threads_per_job
 
 __all__ = ["add_arguments", "run", "run_with_progress", "summary_table"]
 
@@ -133,7 +133,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
         console.print(f"sweep {spec.name}: {count_points(spec)} points, output {out}",
                       markup=False, highlight=False)
     try:
-        result = run_with_progress(spec, out, comm, args, console)
+        with threads_per_job(1 if comm is None else comm.Get_size()):
+            result = run_with_progress(spec, out, comm, args, console)
     except SpecError as exc:
         result, refused = None, str(exc)
     else:
