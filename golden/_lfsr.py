@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ._contract import LFSR_BITS, LFSR_MASK, LFSR_PERIOD
-from ._validate import _is_int
+from ._validate import _is_int, check_int
 
 __all__ = [
     "byte_tables",
@@ -105,8 +105,7 @@ def lfsr_jump_matrix(k: int) -> np.ndarray:
         uint16 ``(16,)``: entry ``j`` is the image of the state ``1 << j``; a state ``r`` maps to
         the XOR of the entries whose bit is set in ``r``.
     """
-    if not _is_int(k):
-        raise TypeError(f"k must be an int, got {type(k).__name__} {k!r}")
+    k = check_int(k, "k")
     if k < 0:
         raise ValueError(f"k must be >= 0, got {k}")
     return np.array(_power(int(k) % LFSR_PERIOD), dtype=np.uint16)
@@ -191,8 +190,7 @@ def lfsr_sequence(seed: int, n: int) -> np.ndarray:
     seed = _check_state(seed, "seed")
     if not isinstance(seed, int):
         raise TypeError(f"seed must be an int, got {type(seed).__name__}")
-    if not _is_int(n):
-        raise TypeError(f"n must be an int, got {type(n).__name__} {n!r}")
+    n = check_int(n, "n")
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n}")
     if seed == 0:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import operator
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._validate import _first_index, _is_int, check_length
+from ._validate import _first_index, check_int, check_length
 
 __all__ = [
     "Q88_MAX",
@@ -32,9 +31,7 @@ REFRACTORY_MAX = 0xFFFF
 
 
 def _check_int_scalar(value: Any, name: str, lo: int, hi: int) -> int:
-    if not _is_int(value):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
-    value = operator.index(value)
+    value = check_int(value, name)
     if not lo <= value <= hi:
         raise ValueError(f"{name} must be in [{lo}, {hi}], got {value}")
     return value

@@ -15,6 +15,7 @@ __all__ = [
     "bit_rows",
     "check_bits",
     "check_encode_args",
+    "check_int",
     "check_length",
     "check_mac",
     "check_pair",
@@ -35,6 +36,24 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
+def check_int(value: Any, name: str, minimum: int | None = None) -> int:
+    """Return integer ``value`` as a Python int, ``>= minimum`` when that is given.
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not an integer (``bool`` and ``float`` are refused); the message names
+        ``name`` and the value.
+    ValueError
+        If ``value < minimum``.
+    """
+    if not _is_int(value):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
+    return operator.index(value)
+
+
 def check_length(length: Any, name: str = "length") -> int:
     """Return ``length`` as a positive Python int.
 
@@ -45,9 +64,7 @@ def check_length(length: Any, name: str = "length") -> int:
     ValueError
         If ``length <= 0``.
     """
-    if not _is_int(length):
-        raise TypeError(f"{name} must be an int, got {type(length).__name__} {length!r}")
-    length = operator.index(length)
+    length = check_int(length, name)
     if length <= 0:
         raise ValueError(f"{name} must be a positive int, got {length}")
     return length
@@ -63,9 +80,7 @@ def check_seed(seed: Any, name: str = "seed") -> int:
     ValueError
         If ``seed < 0`` or ``seed >= 2**64``.
     """
-    if not _is_int(seed):
-        raise TypeError(f"{name} must be an int, got {type(seed).__name__} {seed!r}")
-    seed = operator.index(seed)
+    seed = check_int(seed, name)
     if not 0 <= seed < SEED_LIMIT:
         raise ValueError(f"{name} must be in [0, 2**64), got {seed}")
     return seed
@@ -278,12 +293,7 @@ def check_unpack(
     words = native_words(packed, "packed")
     if words.ndim not in (1, 2):
         raise ValueError(f"packed must be 1-D (n_words,) or 2-D (B, n_words), got {words.ndim}-D")
-    if not _is_int(original_length):
-        raise TypeError(
-            f"original_length must be an int, got {type(original_length).__name__} "
-            f"{original_length!r}"
-        )
-    length = operator.index(original_length)
+    length = check_int(original_length, "original_length")
     if length < 0:
         raise ValueError(f"original_length must be >= 0, got {length}")
     need = n_words(length)

@@ -21,9 +21,11 @@ __all__ = [
     "SIMULATORS",
     "Design",
     "DesignError",
+    "declared_modules",
     "load_design",
     "parse_filelist",
     "reference_design",
+    "strip_comments",
 ]
 
 #: The bundled reference RTL (a package-data directory of the installed project).
@@ -81,7 +83,7 @@ class Design:
         """Every module the sources declare, and the file that declares it."""
         found: dict[str, Path] = {}
         for path in self.files:
-            for name in _declared_modules(path.read_text(errors="replace")):
+            for name in declared_modules(path.read_text(errors="replace")):
                 found.setdefault(name, path)
         return found
 
@@ -127,8 +129,25 @@ _COMMENTS = re.compile(r"//[^\n]*|/\*.*?\*/", re.S)
 _MODULE = re.compile(r"^\s*(?:macro)?module\s+(?:automatic\s+|static\s+)?([A-Za-z_][\w$]*)", re.M)
 
 
-def _declared_modules(text: str) -> list[str]:
-    return _MODULE.findall(_COMMENTS.sub(" ", text))
+def strip_comments(text: str) -> str:
+    """Verilog source ``text`` with its ``//`` and ``/* */`` comments replaced by a space."""
+    return _COMMENTS.sub(" ", text)
+
+
+def declared_modules(text: str) -> list[str]:
+    """The names of the modules (and macromodules) Verilog source ``text`` declares, in order.
+
+    Parameters
+    ----------
+    text : str
+        Verilog or SystemVerilog source; comments are ignored.
+
+    Returns
+    -------
+    list of str
+        One name per ``module`` declaration.
+    """
+    return _MODULE.findall(strip_comments(text))
 
 
 def parse_filelist(path: str | os.PathLike, *, _seen: tuple[Path, ...] = ()

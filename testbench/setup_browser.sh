@@ -5,12 +5,9 @@
 # extra) is given both paths, so nothing is downloaded when the tests run.
 set -euo pipefail
 
+. "$(dirname "$0")/setup_common.sh"
 VENV=${1:-.venv}
-PY="$VENV/bin/python"
-if [ ! -x "$PY" ]; then
-    echo "setup_browser.sh: no Python at $PY (make the venv first, e.g. 'make setup')" >&2
-    exit 1
-fi
+require_venv setup_browser.sh "$VENV"
 
 # SCTB_CHROMIUM / SCTB_CHROMEDRIVER name another Chromium and its matching driver (as the tests do).
 find_tools() {
@@ -27,9 +24,7 @@ if ! find_tools; then
              "chromedriver" >&2
         exit 1
     fi
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null
+    apt_install chromium chromium-driver
     if ! find_tools; then
         echo "setup_browser.sh: chromium or chromedriver still missing after apt-get install" >&2
         exit 1

@@ -5,12 +5,9 @@
 # whose include/verilated.mk is patched so that precompiled headers and --timing work with g++.
 set -euo pipefail
 
+. "$(dirname "$0")/setup_common.sh"
 VENV=${1:-.venv}
-PY="$VENV/bin/python"
-if [ ! -x "$PY" ]; then
-    echo "setup_sims.sh: no Python at $PY (make the venv first, e.g. 'make setup')" >&2
-    exit 1
-fi
+require_venv setup_sims.sh "$VENV"
 
 # --- Icarus Verilog (Debian package) ---------------------------------------------------------
 if ! command -v iverilog >/dev/null 2>&1; then
@@ -20,15 +17,11 @@ if ! command -v iverilog >/dev/null 2>&1; then
              "or build it from source) and put it on PATH" >&2
         exit 1
     fi
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends iverilog g++ make >/dev/null
+    apt_install iverilog g++ make
 fi
 if ! command -v g++ >/dev/null 2>&1 || ! command -v make >/dev/null 2>&1; then
     if [ "$(id -u)" -eq 0 ]; then
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get update -qq
-        apt-get install -y -qq --no-install-recommends g++ make >/dev/null
+        apt_install g++ make
     else
         echo "setup_sims.sh: Verilator needs g++ and make on PATH" >&2
         exit 1

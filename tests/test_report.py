@@ -159,10 +159,13 @@ def reports(tmp_path_factory) -> dict[str, Path]:
             "fail_log": outs["fail"]}
 
 
-def _open(driver, index: Path) -> list[dict]:
+def _open(driver, index: Path) -> dict:
+    """Load report page ``index`` (no SEVERE console entry allowed); its report.json's data."""
     driver.get_log("browser")  # drop anything logged before this page
     driver.get(index.as_uri())
-    return [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+    severe = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+    assert severe == [], severe
+    return json.loads((index.parent / "report.json").read_text())
 
 
 def _rows(driver, table_id: str) -> list[list[str]]:
@@ -199,9 +202,7 @@ def test_passing_report_in_headless_chromium(reports, browser) -> None:
     from selenium.webdriver.common.by import By
 
     index = reports["pass"] / "index.html"
-    data = json.loads((reports["pass"] / "report.json").read_text())
-    severe = _open(browser, index)
-    assert severe == [], severe
+    data = _open(browser, index)
     assert browser.title == "sctb regress: PASSED"
     assert browser.find_element(By.ID, "headline").text == "sctb regress: PASSED"
     assert data["passed"] is True and data["reasons"] == []
@@ -256,9 +257,7 @@ def test_failure_report_lists_replays_and_wave_files(reports, browser) -> None:
     from selenium.webdriver.common.by import By
 
     index = reports["fail"] / "index.html"
-    data = json.loads((reports["fail"] / "report.json").read_text())
-    severe = _open(browser, index)
-    assert severe == [], severe
+    data = _open(browser, index)
     assert browser.title == "sctb regress: FAILED"
     assert "RTL: 1 of 1 runs failed" in browser.find_element(By.CSS_SELECTOR, "ul.reasons").text
     assert "rtl (a user design)" in browser.find_element(By.ID, "design").text
@@ -324,9 +323,7 @@ def test_page_escapes_text_and_never_claims_a_missing_wave_file(tmp_path: Path, 
     index = report_html.write_report(tmp_path, data, None)
     page = index.read_text()
     assert "<script" not in page and "<img" not in page and "&lt;script&gt;" in page
-    assert json.loads((tmp_path / "report.json").read_text()) == data
-    severe = _open(browser, index)
-    assert severe == [], severe
+    assert _open(browser, index) == data
     blocks = browser.find_elements(By.CSS_SELECTOR, "div.failure")
     assert len(blocks) == 2 and browser.find_elements(By.CSS_SELECTOR, "a.waves") == []
     assert evil in blocks[0].find_element(By.CSS_SELECTOR, "pre.message").text

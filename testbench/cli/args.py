@@ -10,6 +10,8 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+from ..runner import SUITES
+
 __all__ = [
     "INFRA_ERROR",
     "OK",
@@ -28,6 +30,7 @@ __all__ = [
     "positive_int",
     "seed32",
     "seed64",
+    "suite_name",
     "threads_per_job",
 ]
 
@@ -83,6 +86,14 @@ def seed32(value: str) -> int:
     return bounded_int(0, 2**32 - 1)(value)
 
 
+def suite_name(value: str) -> str:
+    """The name of a simulation suite (argparse type; the message lists the valid ones)."""
+    if value not in SUITES:
+        raise argparse.ArgumentTypeError(
+            f"unknown suite {value!r}; valid suites: {', '.join(SUITES)}")
+    return value
+
+
 def finite_float(low: float, high: float, *, low_open: bool = False, high_open: bool = False):
     """An argparse type: a finite number in the interval ``low .. high`` (open ends optional)."""
     what = (f"a number in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}")
@@ -113,9 +124,16 @@ def positive_float(value: str) -> float:
     return x
 
 
-def _no_nul(option: str, path: str | os.PathLike) -> None:
+def _refused(option: str, path: str | os.PathLike, why: str) -> UsageError:
+    """The error for path ``path`` of ``option``: the option, the path as given, and why."""
+    return UsageError(f"{option} {os.fspath(path)!r}: {why}")
+
+
+def _user_path(option: str, path: str | os.PathLike) -> Path:
+    """``path`` with ``~`` expanded; refused when it holds a NUL byte."""
     if "\x00" in os.fspath(path):
-        raise UsageError(f"{option} {os.fspath(path)!r}: a path cannot hold a NUL byte")
+        raise _refused(option, path, "a path cannot hold a NUL byte")
+    return Path(path).expanduser()
 
 
 def check_output_dir(option: str, path: str | os.PathLike) -> Path:
@@ -127,17 +145,15 @@ def check_output_dir(option: str, path: str | os.PathLike) -> Path:
         ``path`` is an existing file, cannot be created, or is not writable; the message names
         ``option`` and the path.
     """
-    _no_nul(option, path)
-    p = Path(path).expanduser()
+    p = _user_path(option, path)
     if p.exists() and not p.is_dir():
-        raise UsageError(f"{option} {str(path)!r}: exists and is not a directory")
+        raise _refused(option, path, "exists and is not a directory")
     try:
         p.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise UsageError(f"{option} {str(path)!r}: cannot create the directory "
-                         f"({e.strerror or e})") from None
+        raise _refused(option, path, f"cannot create the directory ({e.strerror or e})") from None
     if not os.access(p, os.W_OK | os.X_OK):
-        raise UsageError(f"{option} {str(path)!r}: the directory is not writable")
+        raise _refused(option, path, "the directory is not writable")
     return p.resolve()
 
 
@@ -150,15 +166,14 @@ def check_output_file(option: str, path: str | os.PathLike) -> Path:
     UsageError
         The message names ``option`` and the path.
     """
-    _no_nul(option, path)
-    p = Path(path).expanduser()
+    p = _user_path(option, path)
     if p.is_dir():
-        raise UsageError(f"{option} {str(path)!r}: is a directory, not a file")
+        raise _refused(option, path, "is a directory, not a file")
     parent = p.parent if str(p.parent) else Path(".")
     if not parent.is_dir():
-        raise UsageError(f"{option} {str(path)!r}: directory {str(parent)!r} does not exist")
+        raise _refused(option, path, f"directory {str(parent)!r} does not exist")
     if not os.access(parent, os.W_OK | os.X_OK) or (p.exists() and not os.access(p, os.W_OK)):
-        raise UsageError(f"{option} {str(path)!r}: not writable")
+        raise _refused(option, path, "not writable")
     return p
 
 
@@ -170,14 +185,13 @@ def check_input_file(option: str, path: str | os.PathLike) -> Path:
     UsageError
         The message names ``option`` and the path.
     """
-    _no_nul(option, path)
-    p = Path(path).expanduser()
+    p = _user_path(option, path)
     if not p.exists():
-        raise UsageError(f"{option} {str(path)!r}: no such file")
+        raise _refused(option, path, "no such file")
     if not p.is_file():
-        raise UsageError(f"{option} {str(path)!r}: not a regular file")
+        raise _refused(option, path, "not a regular file")
     if not os.access(p, os.R_OK):
-        raise UsageError(f"{option} {str(path)!r}: not readable")
+        raise _refused(option, path, "not readable")
     return p.resolve()
 
 

@@ -16,22 +16,14 @@ from ..explore import build_page_data, load_explore_spec, write_page
 from ..explore._spec import check_design
 from ..sweep import SpecError, expand_points, get_comm, read_records
 from ..synth import SynthInputError, check_params
-from .args import add_design_argument, check_output_dir
-from .sweep import run_with_progress
+from .args import check_output_dir
+from .sweep import add_run_arguments, run_with_progress
 
 __all__ = ["add_arguments", "run"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("spec", type=pathlib.Path, help="exploration spec (TOML, docs/explore.md)")
-    parser.add_argument("--out", type=pathlib.Path, default=None,
-                        help="output directory (default: sctb-out/explore-NAME)")
-    parser.add_argument("--resume", action="store_true",
-                        help="skip points that already have a result under --out")
-    parser.add_argument("--only", metavar="KEY", help="run just this point (replay)")
-    add_design_argument(parser, "(overrides explore.design): ")
-    parser.add_argument("--in-process", action="store_true",
-                        help="run points in the rank's own process (debugging)")
+    add_run_arguments(parser, "explore", "(overrides explore.design): ")
 
 
 def run(args: argparse.Namespace, console: Console) -> int:

@@ -25,7 +25,14 @@ from ..mutate import (
     suite_tests,
 )
 from ..runner import SIMULATORS, SUITES, get_suite
-from .args import add_design_argument, check_output_dir, positive_float, positive_int, seed32
+from .args import (
+    add_design_argument,
+    check_output_dir,
+    positive_float,
+    positive_int,
+    seed32,
+    suite_name,
+)
 
 __all__ = ["add_arguments", "run"]
 
@@ -40,13 +47,6 @@ def _score(value: str) -> float:
     return x
 
 
-def _suite_name(value: str) -> str:
-    if value not in SUITES:
-        raise argparse.ArgumentTypeError(
-            f"unknown suite {value!r}; valid suites: {', '.join(SUITES)}")
-    return value
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_design_argument(parser, "mutate ")
     parser.add_argument("--count", type=positive_int, default=10,
@@ -57,7 +57,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--only", action="append", default=None, metavar="ID",
                         help="run exactly these mutants (ids such as sc_lif.m018; repeatable), "
                              "instead of a sample")
-    parser.add_argument("--suites", nargs="+", type=_suite_name, default=None, metavar="SUITE",
+    parser.add_argument("--suites", nargs="+", type=suite_name, default=None, metavar="SUITE",
                         help="the judges (default: every suite but dense and cycle_dense, the "
                              "N_IN=16 N_OUT=8 W=64 configurations)")
     parser.add_argument("--skip-test", action="append", default=[], metavar="SUITE.TEST",

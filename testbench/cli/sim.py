@@ -25,17 +25,11 @@ from .args import (
     positive_float,
     positive_int,
     seed32,
+    suite_name,
 )
 from .compare import backend_name, check_available
 
 __all__ = ["add_arguments", "run"]
-
-
-def _suite_name(value: str) -> str:
-    if value not in SUITES:
-        raise argparse.ArgumentTypeError(
-            f"unknown suite {value!r}; valid suites: {', '.join(SUITES)}")
-    return value
 
 
 def suite_tests(name: str) -> list[str]:
@@ -72,7 +66,7 @@ def check_test(test: str | None, suites: list[str]) -> None:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.epilog = suites_help()
-    parser.add_argument("suites", nargs="*", type=_suite_name, metavar="SUITE",
+    parser.add_argument("suites", nargs="*", type=suite_name, metavar="SUITE",
                         help="suites to run (default: all that apply to the design; "
                              "listed below)")
     parser.add_argument("--sim", default="all", choices=[*SIMULATORS, "all"],

@@ -25,7 +25,7 @@ from ..sweep import (
 )
 from .args import add_design_argument, check_output_dir, threads_per_job
 
-__all__ = ["add_arguments", "run", "run_with_progress", "summary_table"]
+__all__ = ["add_arguments", "add_run_arguments", "run", "run_with_progress", "summary_table"]
 
 
 def run_with_progress(spec: SweepSpec, out: pathlib.Path, comm: Any,
@@ -57,17 +57,26 @@ def run_with_progress(spec: SweepSpec, out: pathlib.Path, comm: Any,
                          progress=update, isolate=not args.in_process)
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("spec", type=pathlib.Path, help="sweep spec (TOML, see docs/sweeps.md)")
+def add_run_arguments(parser: argparse.ArgumentParser, command: str, design_help: str) -> None:
+    """The options ``sctb sweep`` and ``sctb explore`` share: the spec, ``--out``, ``--resume``,
+    ``--only``, ``--rtl-dir`` (help prefix ``design_help``) and ``--in-process``; ``command``
+    names the spec kind and the default output directory (``sctb-out/COMMAND-NAME``)."""
+    docs = {"sweep": "docs/sweeps.md", "explore": "docs/explore.md"}[command]
+    kind = "exploration" if command == "explore" else command
+    parser.add_argument("spec", type=pathlib.Path, help=f"{kind} spec (TOML, see {docs})")
     parser.add_argument("--out", type=pathlib.Path, default=None,
-                        help="output directory (default: sctb-out/sweep-NAME)")
+                        help=f"output directory (default: sctb-out/{command}-NAME)")
     parser.add_argument("--resume", action="store_true",
                         help="skip points that already have a result under --out")
     parser.add_argument("--only", metavar="KEY", help="run just this point (replay)")
-    add_design_argument(parser, "of the rtl check (overrides sweep.design): ")
+    add_design_argument(parser, design_help)
     parser.add_argument("--in-process", action="store_true",
                         help="run points in the rank's own process instead of a worker "
-                             "subprocess (for debugging; a crash then ends the sweep)")
+                             "subprocess (for debugging; a crash then ends the run)")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_run_arguments(parser, "sweep", "of the rtl check (overrides sweep.design): ")
 
 
 def summary_table(result: SweepResult) -> Table:

@@ -8,16 +8,9 @@ import math
 import numpy as np
 
 import golden
+from golden._validate import check_int
 
 __all__ = ["accuracy_rmse", "layer_cycles"]
-
-
-def _int(name: str, value: object, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
-    if value < low:
-        raise ValueError(f"{name} must be >= {low}, got {value!r}")
-    return int(value)
 
 
 def layer_cycles(n_out: int, n_in: int, length: int, N_IN: int, N_OUT: int, W: int  # noqa: N803
@@ -45,9 +38,10 @@ def layer_cycles(n_out: int, n_in: int, length: int, N_IN: int, N_OUT: int, W: i
     dict
         ``tiles``, ``beats`` (``ceil(L / W)``), ``cycles_per_tile`` and ``cycles`` (int).
     """
-    n_out, n_in = _int("n_out", n_out, 1), _int("n_in", n_in, 1)
-    length = _int("length", length, 1)
-    N_IN, N_OUT, W = _int("N_IN", N_IN, 1), _int("N_OUT", N_OUT, 1), _int("W", W, 1)  # noqa: N806
+    n_out, n_in = check_int(n_out, "n_out", 1), check_int(n_in, "n_in", 1)
+    length = check_int(length, "length", 1)
+    N_IN, N_OUT = check_int(N_IN, "N_IN", 1), check_int(N_OUT, "N_OUT", 1)  # noqa: N806
+    W = check_int(W, "W", 1)  # noqa: N806
     tiles = math.ceil(n_out / N_OUT) * math.ceil(n_in / N_IN)
     beats = math.ceil(length / W)
     per_tile = 1 + N_IN + beats + N_OUT

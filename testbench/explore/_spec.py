@@ -8,7 +8,7 @@ from typing import Any
 
 import golden
 
-from ..sweep.spec import SpecError, SweepSpec, expand_points, read_spec_doc
+from ..sweep.spec import SpecError, SweepSpec, expand_points, read_spec_doc, spec_design
 from ..synth import DEVICES, TARGETS
 
 __all__ = ["HW_AXES", "ExploreSpec", "load_explore_spec", "parse_explore_spec"]
@@ -104,12 +104,7 @@ def parse_explore_spec(doc: dict, path: pathlib.Path | None = None) -> ExploreSp
     timeout = ex.get("timeout_s", 900.0)
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
         raise SpecError(f"explore.timeout_s: must be a number > 0, got {timeout!r}")
-    design = ex.get("design")
-    if design is not None:
-        if not isinstance(design, str) or not design:
-            raise SpecError(f"explore.design: must be a path string, got {design!r}")
-        if path is not None and not pathlib.Path(design).is_absolute():
-            design = str((path.parent / design).resolve())
+    design = spec_design("explore.design", ex.get("design"), path)
     check_design(design, top, "explore.design")
 
     layer = doc.get("layer")

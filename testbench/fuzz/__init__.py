@@ -4,26 +4,10 @@ the transaction strategies.
 ``testbench.fuzz.strategies`` imports hypothesis; this package does not (until a campaign runs).
 """
 
-from .campaign import (
-    FUZZ_CORE,
-    PLANTED_BUGS,
-    FuzzResult,
-    drive_options,
-    expected_counts,
-    report_campaign,
-    run_campaign,
-)
-from .replay import load_txn, replay_command, save_txn
+from . import campaign, replay
+from .campaign import *  # noqa: F403 - the public names are listed once, in each __all__
+from .replay import *  # noqa: F403
 
-__all__ = [
-    "FUZZ_CORE",
-    "PLANTED_BUGS",
-    "FuzzResult",
-    "drive_options",
-    "expected_counts",
-    "load_txn",
-    "replay_command",
-    "report_campaign",
-    "run_campaign",
-    "save_txn",
-]
+__all__: list[str] = []
+__all__ += campaign.__all__
+__all__ += replay.__all__

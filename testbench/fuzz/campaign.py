@@ -16,19 +16,10 @@ import golden
 
 from .. import coverage
 from ..model import CoreShape, DenseTxn, predict_counts
-from .replay import load_txn, replay_command, save_txn
+from .replay import replay_command, save_txn
 
-__all__ = [
-    "PLANTED_BUGS",
-    "FuzzResult",
-    "drive_options",
-    "expected_counts",
-    "load_txn",
-    "replay_command",
-    "report_campaign",
-    "run_campaign",
-    "save_txn",
-]
+__all__ = ["FUZZ_CORE", "PLANTED_BUGS", "FuzzResult", "drive_options", "expected_counts",
+           "report_campaign", "run_campaign"]
 
 #: The emulator / RTL core the fuzz targets use (small: tiling happens at n_in / n_out 2n + 1).
 FUZZ_CORE = CoreShape(n_in=5, n_out=3, w=8, depth=64)

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from ..design import Design, _declared_modules
+from ..design import Design, declared_modules, strip_comments
 from ..runner import SUITES, get_suite, run_suite
 from .equiv import EquivResult, check_equivalence
 from .mutants import Mutant, write_mutant_design
@@ -31,9 +31,9 @@ def instantiates(design: Design) -> dict[str, set[str]]:
     """Module -> every module of ``design`` it instantiates, directly or below (itself too)."""
     bodies: dict[str, str] = {}
     for path in dict.fromkeys(design.files):
-        text = re.sub(r"//[^\n]*|/\*.*?\*/", " ", path.read_text(errors="replace"), flags=re.S)
+        text = strip_comments(path.read_text(errors="replace"))
         for part in re.split(r"\bendmodule\b", text):
-            names = _declared_modules(part)
+            names = declared_modules(part)
             if names:
                 bodies.setdefault(names[0], part)
     direct = {m: {c for c in bodies if c != m and re.search(

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 import golden
+from golden._validate import check_int
 
 __all__ = ["DEFAULT_FIT_RANGE", "LENGTHS", "AccuracyStudy", "figure", "loglog_slope", "png",
            "run_study"]
@@ -128,14 +129,6 @@ def loglog_slope(lengths: Sequence[int] | np.ndarray, values: Sequence[float] | 
     return float(np.polyfit(np.log(n[keep]), np.log(v[keep]), 1)[0])
 
 
-def _check_int(name: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
-    return int(value)
-
-
 def run_study(
     lengths: Sequence[int] = LENGTHS,
     *,
@@ -179,15 +172,15 @@ def run_study(
     AccuracyStudy
     """
     t0 = time.perf_counter()
-    lengths = [_check_int("lengths", n, 1) for n in lengths]
+    lengths = [check_int(n, "lengths", 1) for n in lengths]
     if len(lengths) < 2:
         raise ValueError(f"lengths must hold at least 2 lengths, got {lengths!r}")
-    n_out = _check_int("n_out", n_out, 1)
-    n_in = _check_int("n_in", n_in, 1)
-    n_seeds = _check_int("n_seeds", n_seeds, 1)
-    layer_seed = _check_int("layer_seed", layer_seed, 0)
-    offset = n_in if weight_seed_offset is None else _check_int(
-        "weight_seed_offset", weight_seed_offset, 0)
+    n_out = check_int(n_out, "n_out", 1)
+    n_in = check_int(n_in, "n_in", 1)
+    n_seeds = check_int(n_seeds, "n_seeds", 1)
+    layer_seed = check_int(layer_seed, "layer_seed", 0)
+    offset = n_in if weight_seed_offset is None else check_int(
+        weight_seed_offset, "weight_seed_offset", 0)
     be = golden.get_backend(backend)
     encode = getattr(be, "encode_inputs", golden.encode_inputs)
     rng = np.random.default_rng(layer_seed)

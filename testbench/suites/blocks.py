@@ -9,7 +9,7 @@ import golden
 from golden._contract import STREAM_VECTORS
 
 from ..bfm import BlocksBfm
-from .common import record, settings
+from .common import block_setup, record, settings
 
 
 @cocotb.test()
@@ -49,11 +49,8 @@ async def lfsr_full_period_w64(dut):
 @cocotb.test()
 async def sng_streams(dut):
     """SNG words (64 bits per clock) against golden.encode_inputs for edge and random p."""
-    bfm = BlocksBfm(dut)
-    backend = settings.backend
-    encode = getattr(backend, "encode_inputs", golden.encode_inputs)
-    rng = settings.rng("sng_streams")
-    await bfm.start()
+    bfm, rng = await block_setup(BlocksBfm(dut), "sng_streams")
+    encode = getattr(settings.backend, "encode_inputs", golden.encode_inputs)
     cases = [(v.p, v.seed) for v in STREAM_VECTORS] + [(0.0, 7), (1.0, 9),
              (0.5 / 65536, 0xFFFF), (1.5 / 65536, 3), (65535.5 / 65536, 11), (65535 / 65536, 1)]
     cases += [(float(rng.random()), int(rng.integers(1, 1 << 16))) for _ in range(8)]
@@ -75,11 +72,8 @@ async def sng_streams(dut):
 @cocotb.test()
 async def popcount_units(dut):
     """Popcount of 64-, 13- and 1-bit words against the golden popcount."""
-    bfm = BlocksBfm(dut)
-    backend = settings.backend
-    popcount = getattr(backend, "vec_popcount", golden.vec_popcount)
-    rng = settings.rng("popcount_units")
-    await bfm.start()
+    bfm, rng = await block_setup(BlocksBfm(dut), "popcount_units")
+    popcount = getattr(settings.backend, "vec_popcount", golden.vec_popcount)
     n = settings.count(300)
     with record("popcount_units", transactions=3 * n + 84):
         for width in (64, 13, 1):

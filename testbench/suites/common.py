@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import random
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -19,7 +20,8 @@ from ..model import DenseTxn, predict_counts
 from ..runner.settings import SimOptions, SimSettings
 from ..scoreboard import Scoreboard
 
-__all__ = ["Settings", "dense_setup", "record", "run_layer", "settings"]
+__all__ = ["Settings", "block_setup", "dense_setup", "dense_test", "record", "run_layer",
+           "settings"]
 
 
 class Settings:
@@ -91,6 +93,13 @@ class Settings:
 
 
 settings = Settings()
+_Bfm = TypeVar("_Bfm")
+
+
+async def block_setup(bfm: _Bfm, test: str) -> tuple[_Bfm, np.random.Generator]:
+    """The set-up of a block test: ``bfm`` started (clock and reset), the test's generator."""
+    await bfm.start()
+    return bfm, settings.rng(test)
 
 
 async def dense_setup(dut, test: str) -> tuple[DenseBfm, Scoreboard, np.random.Generator]:
@@ -100,6 +109,15 @@ async def dense_setup(dut, test: str) -> tuple[DenseBfm, Scoreboard, np.random.G
     rng = settings.rng(test)
     await bfm.start()
     return bfm, sb, rng
+
+
+@asynccontextmanager
+async def dense_test(dut, test: str
+                     ) -> AsyncIterator[tuple[DenseBfm, Scoreboard, np.random.Generator]]:
+    """:func:`dense_setup`, then the body :func:`record`-ed under the test's name."""
+    bfm, sb, rng = await dense_setup(dut, test)
+    with record(test, sb):
+        yield bfm, sb, rng
 
 
 @contextmanager

@@ -10,7 +10,7 @@ from emu import MAX_LENGTH
 from golden._contract import FORWARD_VECTORS, STREAM_VECTORS
 
 from ..model import DenseTxn, random_txn
-from .common import dense_setup, record, run_layer, settings
+from .common import dense_setup, dense_test, record, run_layer, settings
 
 ONES = np.uint64(0xFFFF_FFFF_FFFF_FFFF)
 
@@ -35,8 +35,7 @@ def _diag(n: int, length: int) -> np.ndarray:
 @cocotb.test()
 async def golden_vectors(dut):
     """The contract's golden vectors, as counts."""
-    bfm, sb, _ = await dense_setup(dut, "golden_vectors")
-    with record("golden_vectors", sb):
+    async with dense_test(dut, "golden_vectors") as (bfm, sb, _):
         # Input streams one by one: counts[i] = popcount of input i's word (the stream vectors
         # are inputs 0, 1, 2 of one layer: seeds seed + i).
         probs = np.array([v.p for v in STREAM_VECTORS])
@@ -54,8 +53,7 @@ async def golden_vectors(dut):
 @cocotb.test()
 async def probabilities_0_and_1(dut):
     """p = 0 gives no ones, p = 1 (threshold 65536) gives all ones, mixed in one layer."""
-    bfm, sb, _ = await dense_setup(dut, "probabilities_0_and_1")
-    with record("probabilities_0_and_1", sb):
+    async with dense_test(dut, "probabilities_0_and_1") as (bfm, sb, _):
         n_in, n_out = bfm.core.n_in, bfm.core.n_out
         for probs, length in (
             (np.zeros(n_in), 200),
@@ -71,8 +69,7 @@ async def probabilities_0_and_1(dut):
 @cocotb.test()
 async def rounding_ties(dut):
     """Probabilities exactly halfway between two thresholds round half to even."""
-    bfm, sb, rng = await dense_setup(dut, "rounding_ties")
-    with record("rounding_ties", sb):
+    async with dense_test(dut, "rounding_ties") as (bfm, sb, rng):
         ks = np.array([0, 1, 2, 3, 4, 65534, 65535, 32767, 32768, 12345], dtype=np.float64)
         probs = (ks + 0.5) / 65536.0
         length = 1000
@@ -86,8 +83,7 @@ async def rounding_ties(dut):
 @cocotb.test()
 async def lengths(dut):
     """Lengths that are and are not multiples of 64 (and of W), from 1 bit on."""
-    bfm, sb, rng = await dense_setup(dut, "lengths")
-    with record("lengths", sb):
+    async with dense_test(dut, "lengths") as (bfm, sb, rng):
         w = bfm.core.w
         for length in sorted({1, 2, 7, 8, 9, 63, 64, 65, 127, 128, 129, 191, 1000, w - 1, w,
                               w + 1, 3 * w, 4096, 4097} - {0}):
@@ -98,8 +94,7 @@ async def lengths(dut):
 @cocotb.test()
 async def tail_bits_ignored(dut):
     """Weight bits past ``length`` (garbage in the last word) never count."""
-    bfm, sb, rng = await dense_setup(dut, "tail_bits_ignored")
-    with record("tail_bits_ignored", sb):
+    async with dense_test(dut, "tail_bits_ignored") as (bfm, sb, rng):
         for length in (1, 33, 100, 250):
             txn = random_txn(rng, bfm.core.n_out, bfm.core.n_in, length, tail_garbage=True,
                              label="tail garbage")
@@ -109,8 +104,7 @@ async def tail_bits_ignored(dut):
 @cocotb.test()
 async def seeds(dut):
     """Seed 0 (input 0 uses 1), seeds with zero low bits, inputs wrapping past 0xFFFF, 2**64-1."""
-    bfm, sb, rng = await dense_setup(dut, "seeds")
-    with record("seeds", sb):
+    async with dense_test(dut, "seeds") as (bfm, sb, rng):
         n_in = bfm.core.n_in
         for seed in (0, 1, 0x1_0000, 0xFFFF, 0xFFFF - n_in // 2, 0xFFFF - n_in + 1,
                      (1 << 64) - 1, (1 << 64) - 2, 0xDEAD_BEEF_0000_FFFE):
@@ -122,8 +116,7 @@ async def seeds(dut):
 @cocotb.test()
 async def single_input_single_output(dut):
     """Layers of one input, one output, and one of each."""
-    bfm, sb, rng = await dense_setup(dut, "single_input_single_output")
-    with record("single_input_single_output", sb):
+    async with dense_test(dut, "single_input_single_output") as (bfm, sb, rng):
         for n_out, n_in in ((bfm.core.n_out, 1), (1, bfm.core.n_in), (1, 1)):
             txn = random_txn(rng, n_out, n_in, 513, label=f"{n_out}x{n_in}")
             await run_layer(bfm, txn, sb)
@@ -132,8 +125,7 @@ async def single_input_single_output(dut):
 @cocotb.test()
 async def back_to_back_with_stalls(dut):
     """Transactions back to back without reset, with valid gaps and result back-pressure."""
-    bfm, sb, rng = await dense_setup(dut, "back_to_back_with_stalls")
-    with record("back_to_back_with_stalls", sb):
+    async with dense_test(dut, "back_to_back_with_stalls") as (bfm, sb, rng):
         core = bfm.core
         plans = [("buffer", 0.0, 0.0), ("port", 0.0, 0.0), ("port", 0.3, 0.3),
                  ("buffer", 0.2, 0.5), ("port", 0.6, 0.0), ("buffer", 0.0, 0.0)]
@@ -146,8 +138,7 @@ async def back_to_back_with_stalls(dut):
 @cocotb.test()
 async def buffer_refills(dut):
     """A stream longer than the harness buffer: the core stalls while the buffer refills."""
-    bfm, sb, rng = await dense_setup(dut, "buffer_refills")
-    with record("buffer_refills", sb):
+    async with dense_test(dut, "buffer_refills") as (bfm, sb, rng):
         core = bfm.core
         length = core.w * (2 * core.depth + 3) - 5
         txn = random_txn(rng, core.n_out, core.n_in, length, label="refills")
@@ -157,8 +148,7 @@ async def buffer_refills(dut):
 @cocotb.test()
 async def tiled_layers(dut):
     """Layers larger than the core, mapped onto it tile by tile; sums equal golden counts."""
-    bfm, sb, rng = await dense_setup(dut, "tiled_layers")
-    with record("tiled_layers", sb):
+    async with dense_test(dut, "tiled_layers") as (bfm, sb, rng):
         core = bfm.core
         for n_out, n_in, length in ((2 * core.n_out + 1, 2 * core.n_in + 3, 300),
                                     (core.n_out + 1, 3 * core.n_in, 130)):
@@ -169,8 +159,7 @@ async def tiled_layers(dut):
 @cocotb.test()
 async def random_batch(dut):
     """Seeded random transactions: shapes up to the core's (some larger), lengths, seeds."""
-    bfm, sb, rng = await dense_setup(dut, "random_batch")
-    with record("random_batch", sb):
+    async with dense_test(dut, "random_batch") as (bfm, sb, rng):
         core = bfm.core
         for k in range(settings.count(12)):
             big = rng.random() < 0.15
@@ -234,6 +223,5 @@ async def layer_from_file(dut):
         rng = settings.rng("layer_from_file")
         weights = rng.integers(0, 2**64 - 1, size=(5, 7, 2), dtype=np.uint64, endpoint=True)
         txn = DenseTxn(weights, rng.random(7), 100, 0xFFFE, "fixed layer")
-    bfm, sb, _ = await dense_setup(dut, "layer_from_file")
-    with record("layer_from_file", sb):
+    async with dense_test(dut, "layer_from_file") as (bfm, sb, _):
         await run_layer(bfm, txn, sb)

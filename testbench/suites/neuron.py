@@ -9,7 +9,7 @@ import golden
 from golden import LifParams
 
 from ..bfm import NeuronBfm
-from .common import record, settings
+from .common import block_setup, record, settings
 
 
 async def _check_current(bfm: NeuronBfm, counts, n_in: int, y_min: int, y_max: int) -> None:
@@ -71,9 +71,7 @@ async def current_out_of_contract(dut):
 @cocotb.test()
 async def current_random(dut):
     """Random configurations (both range directions) and counts, with bubbles."""
-    bfm = NeuronBfm(dut)
-    rng = settings.rng("current_random")
-    await bfm.start()
+    bfm, rng = await block_setup(NeuronBfm(dut), "current_random")
     n = bfm.n
     batches = settings.count(40)
     with record("current_random", transactions=batches * 16 * n):
@@ -167,9 +165,7 @@ async def lif_directed(dut):
 @cocotb.test()
 async def lif_random(dut):
     """Random parameters, currents, noise, bubbles and resets against golden.lif_run."""
-    bfm = NeuronBfm(dut)
-    rng = settings.rng("lif_random")
-    await bfm.start()
+    bfm, rng = await block_setup(NeuronBfm(dut), "lif_random")
     n = bfm.n
     runs, T = settings.count(30), 24
     spikes = 0
@@ -198,9 +194,7 @@ async def lif_random(dut):
 @cocotb.test()
 async def chain_counts_to_spikes(dut):
     """golden.sc_counts -> sc_dot_to_current -> sc_lif over T steps equals the golden chain."""
-    bfm = NeuronBfm(dut)
-    rng = settings.rng("chain_counts_to_spikes")
-    await bfm.start()
+    bfm, rng = await block_setup(NeuronBfm(dut), "chain_counts_to_spikes")
     n, n_in, length, T = bfm.n, 5, 256, 12
     weights = golden.encode_weights(rng.random((n, n_in)), length=length)
     probs = rng.random((T, n_in))

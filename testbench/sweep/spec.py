@@ -18,7 +18,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 __all__ = ["AXES", "COMMON_AXES", "MAX_POINTS", "Point", "SpecError", "SweepSpec", "count_points",
-           "expand_points", "load_spec", "parse_spec", "read_spec_doc"]
+           "expand_points", "load_spec", "parse_spec", "read_spec_doc", "spec_design"]
 
 #: Most points one spec may expand to (counted before any point is built).
 MAX_POINTS = 1_000_000
@@ -136,15 +136,11 @@ def parse_spec(doc: dict, path: pathlib.Path | None = None) -> SweepSpec:
     data_seed = sweep.get("data_seed", 0)
     if isinstance(data_seed, bool) or not isinstance(data_seed, int) or not 0 <= data_seed < 2**64:
         raise SpecError(f"sweep.data_seed: must be an int in [0, 2**64), got {data_seed!r}")
-    design = sweep.get("design")
+    design = spec_design("sweep.design", sweep.get("design"), path)
     if design is not None:
-        if not isinstance(design, str) or not design:
-            raise SpecError(f"sweep.design: must be a path string, got {design!r}")
         if "rtl" not in checks:
             raise SpecError("sweep.design: only the rtl check simulates a design; "
                             f"sweep.checks is {checks!r}")
-        if path is not None and not pathlib.Path(design).is_absolute():
-            design = str((path.parent / design).resolve())
         from ..design import DesignError, load_design
 
         try:
@@ -178,6 +174,24 @@ def parse_spec(doc: dict, path: pathlib.Path | None = None) -> SweepSpec:
         raise SpecError(f"[axes]: the spec expands to {n:,} points, more than the limit of "
                         f"{MAX_POINTS:,}; split it into several sweeps")
     return spec
+
+
+def spec_design(where: str, design: Any, path: pathlib.Path | None) -> str | None:
+    """A spec's ``design`` value: ``None``, or the path string, relative ones made absolute
+    against the directory of the spec file ``path``.
+
+    Raises
+    ------
+    SpecError
+        ``design`` is not a non-empty string; the message names ``where``.
+    """
+    if design is None:
+        return None
+    if not isinstance(design, str) or not design:
+        raise SpecError(f"{where}: must be a path string, got {design!r}")
+    if path is not None and not pathlib.Path(design).is_absolute():
+        design = str((path.parent / design).resolve())
+    return design
 
 
 def read_spec_doc(path: str | os.PathLike) -> dict:
