@@ -135,6 +135,48 @@ def _sc_counts_kernel(
     return _mac_kernel(weights, inputs, n_split)
 
 
+@njit(cache=True, inline="always")
+def _mac_tile(weights: Any, inputs: Any, o: int, b: int, counts: Any) -> None:
+    """Counts of rows ``b .. b + 3`` and output ``o``: each weight word is loaded once for four
+    input rows (a 4-row register tile)."""
+    a0 = a1 = a2 = a3 = 0
+    for i in range(inputs.shape[1]):
+        for w in range(inputs.shape[2]):
+            wv = weights[o, i, w]
+            a0 += _popcount(wv & inputs[b, i, w])
+            a1 += _popcount(wv & inputs[b + 1, i, w])
+            a2 += _popcount(wv & inputs[b + 2, i, w])
+            a3 += _popcount(wv & inputs[b + 3, i, w])
+    counts[b, o], counts[b + 1, o], counts[b + 2, o], counts[b + 3, o] = a0, a1, a2, a3
+
+
+@njit(cache=True, parallel=True)
+def _sc_counts_batch_kernel(
+    weights: Any, probs: Any, seed16: int, length: int, word: Any, jump: Any
+) -> Any:
+    """Encode the ``B x n_in`` inputs (row ``b``'s input ``i`` from the state of input ``i``),
+    then AND-popcount them in tasks of four rows x one output (rows outer, so a task's input
+    tile is reused from cache by consecutive outputs)."""
+    n_rows, n_in = probs.shape
+    n_out, nw = weights.shape[0], weights.shape[2]
+    inputs = np.empty((n_rows, n_in, nw), dtype=np.uint64)
+    for t in prange(n_rows * n_in):
+        b, i = t // max(n_in, 1), t % max(n_in, 1)
+        _encode_row(_threshold(probs[b, i]), _input_state(seed16, i), length, word, jump,
+                    inputs[b, i])
+    counts = np.zeros((n_rows, n_out), dtype=np.int64)
+    n_tiles = (n_rows + 3) // 4
+    for task in prange(n_tiles * n_out):
+        tile, o = task // n_out, task % n_out
+        b = 4 * tile
+        if b + 4 <= n_rows:
+            _mac_tile(weights, inputs, o, b, counts)
+        else:
+            for r in range(b, n_rows):
+                counts[r, o] = _mac_task(weights, inputs[r], o, 0, n_in)
+    return counts
+
+
 @njit(cache=True, parallel=True)
 def _popcount_kernel(flat: Any) -> int:
     acc = 0
@@ -260,6 +302,18 @@ class NumbaBackend(Backend):
         with _threads_for(n_out * n_in * nw + _ENCODE_COST * n_in * nw):
             return _sc_counts_kernel(weights, probs, seed & LFSR_MASK, length,
                                      _n_split(n_out, n_in), word, jump)
+
+    def _sc_counts_batch_impl(
+        self, weights: np.ndarray, probs: np.ndarray, length: int, seed: int
+    ) -> np.ndarray:
+        if not weights.dtype.isnative:
+            weights = weights.astype(np.uint64)
+        n_rows, n_in = probs.shape
+        nw = weights.shape[2]
+        word, jump = _tables()
+        with _threads_for(n_rows * weights.size + _ENCODE_COST * n_rows * n_in * nw):
+            return _sc_counts_batch_kernel(weights, np.ascontiguousarray(probs),
+                                           seed & LFSR_MASK, length, word, jump)
 
     def _encode_inputs_impl(self, probs: np.ndarray, length: int, seed: int) -> np.ndarray:
         out = np.empty((probs.shape[0], n_words(length)), dtype=np.uint64)

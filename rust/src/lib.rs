@@ -5,10 +5,12 @@
 //! * [`encode`]: probabilities -> packed streams (one 64-lane compare per word);
 //! * [`popcount`]: popcount / AND-popcount on the scalar, AVX2 and AVX-512 paths;
 //! * [`sc`]: `sc_counts`, threaded across output rows;
+//! * [`batch`]: `sc_counts_batch`, one layer for many input vectors, register-tiled;
 //! * [`ops`]: AND, XNOR, NOT, MUX, pack and unpack of packed streams;
 //! * [`neuron`]: the bit-true signed Q8.8 neuron (count to current, LIF), section 9;
 //! * [`simd`]: the kernel path, chosen at run time from CPU features.
 
+pub mod batch;
 pub mod encode;
 pub mod lfsr;
 pub mod neuron;
