@@ -9,12 +9,14 @@
 //! * the words `k` are cut into chunks of at most [`chunk_words`] words: one chunk of every
 //!   weight row (`n_out * chunk` words) stays in L2 while a task's input rows pass over it, and
 //!   the chunk of a tile's [`ROWS`] input rows (at most 16 KiB) stays in L1;
-//! * the micro-kernel keeps `ROWS x OUTS` accumulators in registers (16 `zmm` on AVX-512);
+//! * the micro-kernel keeps `ROWS x OUTS` accumulators in registers (16 `zmm` on AVX-512;
+//!   the AVX2 path runs the single-vector AVX2 kernel on each pair of a tile, from cache);
 //! * the `(B, n_out)` result is cut into blocks of rows and outputs, one rayon task each.
 
 use rayon::prelude::*;
 
 use crate::encode::{encode_inputs_into, n_words};
+use crate::popcount::and_popcount_unchecked;
 use crate::sc::{Threads, PAR_MIN_WORDS};
 use crate::simd::{has_popcnt, Level};
 
@@ -314,15 +316,24 @@ fn tile_scalar<const RB: usize, const RO: usize>(
     tile_plain::<RB, RO>(xs, ws, n)
 }
 
-/// The AVX2 path: the portable tile compiled for AVX2 (and `popcnt`, which every AVX2 CPU has).
+/// The AVX2 path: the single-vector AVX2 kernel (nibble look-up popcount) on each pair of the
+/// tile; its operands come from L1 and L2, where a single call streams the weights from memory.
+///
+/// # Safety
+/// The CPU supports AVX2; `xs[..RB]` and `ws[..RO]` hold `n` words each.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,popcnt")]
 unsafe fn tile_avx2<const RB: usize, const RO: usize>(
     xs: &[&[u64]; ROWS],
     ws: &[&[u64]; OUTS],
     n: usize,
 ) -> Tile {
-    tile_plain::<RB, RO>(xs, ws, n)
+    let mut out = [[0u64; OUTS]; ROWS];
+    for r in 0..RB {
+        for j in 0..RO {
+            out[r][j] = and_popcount_unchecked(&xs[r][..n], &ws[j][..n], Level::Avx2);
+        }
+    }
+    out
 }
 
 /// The AVX-512 path: 8 words per `vpopcntq`, `RB x RO` vector accumulators (16 of 32 `zmm` for
