@@ -538,7 +538,7 @@ mod tests {
         for n_out in [0, 1, 7, 128, 255, 256, 1000, 1 << 20] {
             let c = chunk_words(n_out);
             assert!(
-                c % 8 == 0 && (64..=MAX_CHUNK).contains(&c),
+                c.is_multiple_of(8) && (64..=MAX_CHUNK).contains(&c),
                 "n_out={n_out}: {c}"
             );
         }
