@@ -137,17 +137,25 @@ def _sc_counts_kernel(
 
 @njit(cache=True, inline="always")
 def _mac_tile(weights: Any, inputs: Any, o: int, b: int, counts: Any) -> None:
-    """Counts of rows ``b .. b + 3`` and output ``o``: each weight word is loaded once for four
-    input rows (a 4-row register tile)."""
-    a0 = a1 = a2 = a3 = 0
+    """Counts of rows ``b .. b + 3`` and outputs ``o, o + 1`` (a 4 x 2 register tile: each
+    weight word is loaded once for four input rows, each input word once for two outputs)."""
+    a0 = a1 = a2 = a3 = c0 = c1 = c2 = c3 = 0
     for i in range(inputs.shape[1]):
         for w in range(inputs.shape[2]):
-            wv = weights[o, i, w]
-            a0 += _popcount(wv & inputs[b, i, w])
-            a1 += _popcount(wv & inputs[b + 1, i, w])
-            a2 += _popcount(wv & inputs[b + 2, i, w])
-            a3 += _popcount(wv & inputs[b + 3, i, w])
+            w0, w1 = weights[o, i, w], weights[o + 1, i, w]
+            x0, x1, x2, x3 = inputs[b, i, w], inputs[b + 1, i, w], inputs[b + 2, i, w], \
+                inputs[b + 3, i, w]
+            a0 += _popcount(w0 & x0)
+            a1 += _popcount(w0 & x1)
+            a2 += _popcount(w0 & x2)
+            a3 += _popcount(w0 & x3)
+            c0 += _popcount(w1 & x0)
+            c1 += _popcount(w1 & x1)
+            c2 += _popcount(w1 & x2)
+            c3 += _popcount(w1 & x3)
     counts[b, o], counts[b + 1, o], counts[b + 2, o], counts[b + 3, o] = a0, a1, a2, a3
+    counts[b, o + 1], counts[b + 1, o + 1], counts[b + 2, o + 1], counts[b + 3, o + 1] = \
+        c0, c1, c2, c3
 
 
 @njit(cache=True, parallel=True)
@@ -155,8 +163,8 @@ def _sc_counts_batch_kernel(
     weights: Any, probs: Any, seed16: int, length: int, word: Any, jump: Any
 ) -> Any:
     """Encode the ``B x n_in`` inputs (row ``b``'s input ``i`` from the state of input ``i``),
-    then AND-popcount them in tasks of four rows x one output (rows outer, so a task's input
-    tile is reused from cache by consecutive outputs)."""
+    then AND-popcount them in tasks of four rows x two outputs (rows outer, so a task's input
+    tile is reused from cache by the next outputs); the edges go row by row."""
     n_rows, n_in = probs.shape
     n_out, nw = weights.shape[0], weights.shape[2]
     inputs = np.empty((n_rows, n_in, nw), dtype=np.uint64)
@@ -165,15 +173,15 @@ def _sc_counts_batch_kernel(
         _encode_row(_threshold(probs[b, i]), _input_state(seed16, i), length, word, jump,
                     inputs[b, i])
     counts = np.zeros((n_rows, n_out), dtype=np.int64)
-    n_tiles = (n_rows + 3) // 4
-    for task in prange(n_tiles * n_out):
-        tile, o = task // n_out, task % n_out
-        b = 4 * tile
-        if b + 4 <= n_rows:
+    n_pairs = (n_out + 1) // 2
+    for task in prange((n_rows + 3) // 4 * n_pairs):
+        b, o = 4 * (task // n_pairs), 2 * (task % n_pairs)
+        if b + 4 <= n_rows and o + 2 <= n_out:
             _mac_tile(weights, inputs, o, b, counts)
         else:
-            for r in range(b, n_rows):
-                counts[r, o] = _mac_task(weights, inputs[r], o, 0, n_in)
+            for r in range(b, min(b + 4, n_rows)):
+                for q in range(o, min(o + 2, n_out)):
+                    counts[r, q] = _mac_task(weights, inputs[r], q, 0, n_in)
     return counts
 
 
