@@ -33,6 +33,11 @@ __all__ = [
 ]
 
 
+#: Encoded input words one batched kernel call holds at most (128 MiB); larger batches are
+#: cut into blocks of rows.
+_BATCH_WORDS = 1 << 24
+
+
 def _scalar_if_0d(out: Any) -> Any:
     """NumPy ufuncs return a scalar for 0-d operands; so does every backend."""
     return out[()] if isinstance(out, np.ndarray) and out.ndim == 0 else out
@@ -168,7 +173,13 @@ class Backend(abc.ABC):
             host, self._host(input_probs), length, seed)
         if resident is not None:
             weights = resident
-        return self._sc_counts_batch_impl(weights, probs, length, seed)
+        # Blocks of rows bound the encoded inputs a kernel holds (B * n_in * n_words words).
+        rows = max(1, _BATCH_WORDS // max(1, weights.shape[1] * weights.shape[2]))
+        if probs.shape[0] <= rows:
+            return self._sc_counts_batch_impl(weights, probs, length, seed)
+        return np.concatenate([self._sc_counts_batch_impl(weights, probs[a : a + rows], length,
+                                                          seed)
+                               for a in range(0, probs.shape[0], rows)])
 
     def sc_forward_batch(
         self, weights_packed: Any, input_probs: Any, *, length: int, seed: int = DEFAULT_SEED

@@ -151,3 +151,20 @@ def test_bad_input_fails_like_the_floor(backend, weights, probs, length, seed, e
             fn(weights, probs, length=length, seed=seed)
         assert type(got.value) is type(floor.value)
         assert str(got.value) == str(floor.value)
+
+
+def test_large_batches_run_in_blocks_of_rows(backend, monkeypatch) -> None:
+    """A batch past the input budget is cut into row blocks; the rows stay the floor's."""
+    from golden import _backend
+
+    rng = np.random.default_rng(12)
+    w = rng.integers(0, 2**64 - 1, size=(3, 4, 2), dtype=np.uint64, endpoint=True)
+    p = rng.random((11, 4))
+    calls = []
+    impl = type(backend)._sc_counts_batch_impl
+    monkeypatch.setattr(_backend, "_BATCH_WORDS", 4 * 2 * 3)  # 3 rows per block
+    monkeypatch.setattr(type(backend), "_sc_counts_batch_impl",
+                        lambda self, *a: calls.append(a[1].shape[0]) or impl(self, *a))
+    got = backend.sc_counts_batch(w, p, length=100, seed=5)
+    assert calls == [3, 3, 3, 2]
+    assert np.array_equal(got, _stacked(w, p, 100, 5))
