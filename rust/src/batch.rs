@@ -16,9 +16,13 @@
 use rayon::prelude::*;
 
 use crate::encode::{encode_inputs_into, n_words};
-use crate::popcount::and_popcount_unchecked;
 use crate::sc::{Threads, PAR_MIN_WORDS};
-use crate::simd::{has_popcnt, Level};
+use crate::simd::Level;
+
+#[cfg(target_arch = "x86_64")]
+use crate::popcount::and_popcount_unchecked;
+#[cfg(target_arch = "x86_64")]
+use crate::simd::has_popcnt;
 
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::*;
