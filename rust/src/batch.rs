@@ -136,6 +136,11 @@ pub fn and_popcount_batch(
         counts.fill(0);
         return;
     }
+    if n_rows == 1 {
+        // one vector reuses nothing: the single-vector kernel streams the weights best
+        crate::sc::and_popcount_rows(weights, inputs, counts, level, threads);
+        return;
+    }
     let job = Job {
         weights,
         inputs,
@@ -523,7 +528,7 @@ mod tests {
                 assert_eq!(got, want, "{level} {t:?}");
             }
         }
-        // one row: the blocks split the outputs instead
+        // one row: the single-vector kernel
         let got = sc_counts_batch(
             &w,
             n_out,
@@ -535,6 +540,21 @@ mod tests {
             Threads(2),
         );
         assert_eq!(got, want[..n_out]);
+    }
+
+    #[test]
+    fn few_rows_split_the_outputs_across_blocks() {
+        let (n_out, n_in, length, n_rows) = (203, 40, 64 * 40 + 3, 2);
+        let nw = n_words(length);
+        let mut rng = SplitMix(8);
+        let w: Vec<u64> = (0..n_out * n_in * nw).map(|_| rng.next()).collect();
+        assert!(n_rows * w.len() >= PAR_MIN_WORDS);
+        let probs: Vec<f64> = (0..n_rows * n_in).map(|_| rng.prob()).collect();
+        let want = stacked(&w, n_out, &probs, n_rows, length, 3);
+        for t in [Threads(2), Threads(3)] {
+            let got = sc_counts_batch(&w, n_out, &probs, n_rows, length, 3, Level::Scalar, t);
+            assert_eq!(got, want, "{t:?}");
+        }
     }
 
     #[test]
