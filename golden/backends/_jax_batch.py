@@ -29,17 +29,16 @@ def _encode_rows(probs: jax.Array, seed16: jax.Array, length: jax.Array, *, nw: 
 def _mac_rows(weights: jax.Array, inputs: jax.Array, *, by_rows: bool) -> jax.Array:
     """int64 ``(B, n_out)`` of weights ``(n_out, n, nw)`` and inputs ``(B, n, nw)``.
 
-    ``by_rows`` (XLA:CPU): one output per scan step, its weight row read once from memory and
-    reduced against every input row from cache; otherwise (GPU) the single-vector kernel
-    mapped over the rows."""
+    ``by_rows`` (XLA:CPU): one input row per scan step, each the single-vector kernel (one
+    output per inner step); measured on W1 (B = 128) 92 ms against 132 ms for one output per
+    step reduced against every row, and 420 ms for broadcast blocks of rows. Otherwise (GPU)
+    the single-vector fused reduction mapped over the rows."""
     if by_rows:
-        flat = inputs.reshape(inputs.shape[0], -1)
 
-        def row(carry: None, w: jax.Array) -> tuple[None, jax.Array]:
-            return carry, jnp.sum(lax.population_count(w.reshape(1, -1) & flat), axis=1)
+        def row(carry: None, x: jax.Array) -> tuple[None, jax.Array]:
+            return carry, _mac_impl(weights, x, True)
 
-        _, counts = lax.scan(row, None, weights)
-        return counts.T.astype(jnp.int64)
+        return lax.scan(row, None, inputs)[1]
     return jax.vmap(lambda x: _mac_impl(weights, x, False))(inputs)
 
 
