@@ -41,7 +41,13 @@ from ._vector_ops import (
     vec_popcount,
     vec_xnor,
 )
-from .backends.sc_numpy import NumpyBackend, sc_counts, sc_forward
+from .backends.sc_numpy import (
+    NumpyBackend,
+    sc_counts,
+    sc_counts_batch,
+    sc_forward,
+    sc_forward_batch,
+)
 
 __all__ = [
     "Backend",
@@ -84,7 +90,9 @@ __all__ = [
     "orbit_table",
     "pack_bitstream",
     "sc_counts",
+    "sc_counts_batch",
     "sc_forward",
+    "sc_forward_batch",
     "set_threads",
     "threads_for_jobs",
     "thresholds",

@@ -15,6 +15,7 @@ from ._validate import (
     check_mac,
     check_pair,
     check_sc_args,
+    check_sc_batch_args,
     check_tail,
     check_triple,
     check_unpack,
@@ -30,6 +31,11 @@ __all__ = [
     "backend_status",
     "get_backend",
 ]
+
+
+#: Encoded input words one batched kernel call holds at most (128 MiB); larger batches are
+#: cut into blocks of rows.
+_BATCH_WORDS = 1 << 24
 
 
 def _scalar_if_0d(out: Any) -> Any:
@@ -55,7 +61,9 @@ class Backend(abc.ABC):
         "encode_inputs",
         "pack_bitstream",
         "sc_counts",
+        "sc_counts_batch",
         "sc_forward",
+        "sc_forward_batch",
         "unpack_bitstream",
         "vec_and",
         "vec_mac",
@@ -124,6 +132,61 @@ class Backend(abc.ABC):
     ) -> np.ndarray:
         """``sc_counts(...) / length`` as float64 ``(n_out,)`` (not divided by ``n_in``)."""
         counts = self.sc_counts(weights_packed, input_probs, length=length, seed=seed)
+        return counts / np.float64(length)
+
+    def sc_counts_batch(
+        self, weights_packed: Any, input_probs: Any, *, length: int, seed: int = DEFAULT_SEED
+    ) -> np.ndarray:
+        """:meth:`sc_counts` of one layer for ``B`` input vectors, all with the same ``seed``.
+
+        Row ``b`` is bit-identical to ``sc_counts(weights_packed, input_probs[b],
+        length=length, seed=seed)``: every row is encoded with the same base seed, as ``B``
+        single calls with that seed would be (one layer, many input vectors). The weights are
+        read once per block of rows, not once per vector.
+
+        Parameters
+        ----------
+        weights_packed : array_like
+            uint64 ``(n_out, n_in, ceil(length / 64))`` packed weight streams; any strides or
+            byte order.
+        input_probs : array_like
+            ``(B, n_in)`` probabilities in ``[0, 1]``, ``B >= 1`` (one vector: use
+            :meth:`sc_counts`).
+        length : int
+            Stream length in bits, ``>= 1``.
+        seed : int, optional
+            Base seed of the input encoder, in ``[0, 2**64)``, shared by every row.
+
+        Returns
+        -------
+        numpy.ndarray
+            int64 ``(B, n_out)``.
+
+        Raises
+        ------
+        TypeError, ValueError
+            For bad arguments (docs/contract.md, *Bad input*), the same on every backend.
+        """
+        resident = self._resident(weights_packed)
+        host = self._host(weights_packed) if resident is None else shape_stand_in(resident.shape)
+        weights, probs, length, seed = check_sc_batch_args(
+            host, self._host(input_probs), length, seed)
+        if resident is not None:
+            weights = resident
+        # Blocks of rows bound the encoded inputs a kernel holds (B * n_in * n_words words).
+        rows = max(1, _BATCH_WORDS // max(1, weights.shape[1] * weights.shape[2]))
+        if probs.shape[0] <= rows:
+            return self._sc_counts_batch_impl(weights, probs, length, seed)
+        return np.concatenate([self._sc_counts_batch_impl(weights, probs[a : a + rows], length,
+                                                          seed)
+                               for a in range(0, probs.shape[0], rows)])
+
+    def sc_forward_batch(
+        self, weights_packed: Any, input_probs: Any, *, length: int, seed: int = DEFAULT_SEED
+    ) -> np.ndarray:
+        """``sc_counts_batch(...) / length`` as float64 ``(B, n_out)``; row ``b`` equals
+        ``sc_forward(weights_packed, input_probs[b], length=length, seed=seed)``."""
+        counts = self.sc_counts_batch(weights_packed, input_probs, length=length, seed=seed)
         return counts / np.float64(length)
 
     def encode_inputs(
@@ -214,6 +277,14 @@ class Backend(abc.ABC):
     ) -> np.ndarray:
         """Counts of checked arguments: ``weights`` uint64 ``(n_out, n_in, n_words)`` (any
         strides or byte order, or a resident device array), ``probs`` float64 ``(n_in,)``."""
+
+    @abc.abstractmethod
+    def _sc_counts_batch_impl(
+        self, weights: Any, probs: np.ndarray, length: int, seed: int
+    ) -> np.ndarray:
+        """int64 ``(B, n_out)`` counts of checked arguments: ``weights`` as for
+        :meth:`_sc_counts_impl`, ``probs`` float64 ``(B, n_in)`` with ``B >= 1``, every row
+        encoded with the same ``seed``."""
 
     @abc.abstractmethod
     def _encode_inputs_impl(self, probs: np.ndarray, length: int, seed: int) -> np.ndarray:

@@ -26,6 +26,7 @@ __all__ = [
     "roofline_and_popcount",
     "roofline_read",
     "sc_counts",
+    "sc_counts_batch",
     "unpack_bits",
     "vec_and",
     "vec_mux",
@@ -88,6 +89,19 @@ def sc_counts(
     popcount: str | None = None,
 ) -> npt.NDArray[np.int64]:
     """int64 ``(n_out,)`` counts of uint64 ``(n_out, n_in, ceil(length/64))`` weights."""
+
+def sc_counts_batch(
+    weights: npt.NDArray[np.uint64],
+    probs: npt.NDArray[np.float64],
+    length: int,
+    seed: int,
+    *,
+    threads: int = 0,
+    popcount: str | None = None,
+) -> npt.NDArray[np.int64]:
+    """int64 ``(B, n_out)``: row ``b`` is ``sc_counts(weights, probs[b], length, seed)`` (every
+    row with the same ``seed``) of float64 ``(B, n_in)`` probabilities, ``B >= 1``; each weight
+    word is read once per tile of rows (rust/src/batch.rs)."""
 
 def and_popcount(
     weights: npt.NDArray[np.uint64],

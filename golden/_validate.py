@@ -21,6 +21,7 @@ __all__ = [
     "check_pair",
     "check_probs",
     "check_sc_args",
+    "check_sc_batch_args",
     "check_seed",
     "check_tail",
     "check_triple",
@@ -202,6 +203,22 @@ def check_encode_args(input_probs: Any, length: Any, seed: Any) -> tuple[np.ndar
     return check_probs(input_probs, "input_probs"), length, seed
 
 
+def _check_weights(weights_packed: Any, length: int) -> np.ndarray:
+    """uint64 ``(n_out, n_in, ceil(length / 64))`` weights of ``sc_counts`` (dtype, rank, words)."""
+    weights = check_words(weights_packed, "weights_packed")
+    if weights.ndim != 3:
+        raise ValueError(
+            f"weights_packed must be 3-D (n_out, n_in, n_words), got {weights.ndim}-D"
+        )
+    need = n_words(length)
+    if weights.shape[2] != need:
+        raise ValueError(
+            f"weights_packed has n_words={weights.shape[2]} but length={length} "
+            f"needs ceil(length/64)={need}"
+        )
+    return weights
+
+
 def check_sc_args(
     weights_packed: Any, input_probs: Any, length: Any, seed: Any
 ) -> tuple[np.ndarray, np.ndarray, int, int]:
@@ -220,21 +237,41 @@ def check_sc_args(
     """
     length = check_length(length)
     seed = check_seed(seed)
-    weights = check_words(weights_packed, "weights_packed")
-    if weights.ndim != 3:
-        raise ValueError(
-            f"weights_packed must be 3-D (n_out, n_in, n_words), got {weights.ndim}-D"
-        )
-    need = n_words(length)
-    if weights.shape[2] != need:
-        raise ValueError(
-            f"weights_packed has n_words={weights.shape[2]} but length={length} "
-            f"needs ceil(length/64)={need}"
-        )
+    weights = _check_weights(weights_packed, length)
     probs = check_probs(input_probs, "input_probs")
     if probs.shape[0] != weights.shape[1]:
         raise ValueError(
             f"input_probs has {probs.shape[0]} entries but weights_packed has "
+            f"n_in={weights.shape[1]}"
+        )
+    return weights, probs, length, seed
+
+
+def check_sc_batch_args(
+    weights_packed: Any, input_probs: Any, length: Any, seed: Any
+) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """Check the arguments of ``sc_counts_batch`` / ``sc_forward_batch``; return ``(weights,
+    probs, length, seed)`` as :func:`check_sc_args` does, ``probs`` float64 ``(B, n_in)``.
+
+    The order and messages of :func:`check_sc_args` (``length``, ``seed``, ``weights_packed``),
+    then ``input_probs``: 2-D ``(B, n_in)`` with ``B >= 1`` (a 1-D vector is refused with a
+    pointer to ``sc_counts``), dtype, ``n_in``, finiteness and range (indices are ``(b, i)``).
+    """
+    length = check_length(length)
+    seed = check_seed(seed)
+    weights = _check_weights(weights_packed, length)
+    _refuse_masked(input_probs, "input_probs")
+    arr = np.asarray(input_probs)
+    if arr.ndim == 1:
+        raise ValueError(f"input_probs must be 2-D (B, n_in), got shape {arr.shape}; "
+                         "for one input vector call sc_counts / sc_forward")
+    probs = check_probs(arr, "input_probs", ndim=2)
+    if probs.shape[0] == 0:
+        raise ValueError(f"input_probs must hold at least one row (B >= 1), got shape "
+                         f"{probs.shape}")
+    if probs.shape[1] != weights.shape[1]:
+        raise ValueError(
+            f"input_probs has n_in={probs.shape[1]} columns but weights_packed has "
             f"n_in={weights.shape[1]}"
         )
     return weights, probs, length, seed

@@ -243,6 +243,36 @@ def and_popcount(weights: np.ndarray, inputs: np.ndarray) -> np.ndarray:
     return counts
 
 
+def and_popcount_batch(weights: np.ndarray, inputs: np.ndarray) -> np.ndarray:
+    """``counts[b, o] = sum_{i,w} popcount(weights[o, i, w] & inputs[b, i, w])`` (no checks).
+
+    Parameters
+    ----------
+    weights : numpy.ndarray
+        uint64 ``(n_out, n_in, n_words)``, any strides or byte order.
+    inputs : numpy.ndarray
+        uint64 ``(B, n_in, n_words)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 ``(B, n_out)``; blocks of rows are broadcast against all weights at once.
+    """
+    n_rows = inputs.shape[0]
+    per_row = weights.size
+    if per_row == 0:  # n_out == 0, or empty sums
+        return np.zeros((n_rows, weights.shape[0]), dtype=np.int64)
+    if per_row > _CHUNK_WORDS:  # one row at a time is already a large vectorised op
+        return np.stack([and_popcount(weights, x) for x in inputs]).reshape(n_rows, -1)
+    counts = np.zeros((n_rows, weights.shape[0]), dtype=np.int64)
+    chunk = max(1, _CHUNK_WORDS // max(1, per_row))
+    for a in range(0, n_rows, chunk):
+        b = min(n_rows, a + chunk)
+        bits = np.bitwise_count(weights[None] & inputs[a:b, None])
+        counts[a:b] = bits.reshape(b - a, weights.shape[0], -1).sum(axis=2, dtype=np.int64)
+    return counts
+
+
 def vec_mac(packed_weights: Any, packed_inputs: Any) -> np.ndarray:
     """Packed multiply-accumulate: AND each weight row with the inputs, popcount, sum.
 

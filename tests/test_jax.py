@@ -161,3 +161,21 @@ def test_contract_golden_words(jx) -> None:
     xs = np.array([1, 2, 32768, 65535, 65536])
     full = jx.encode_inputs(xs / 65536, length=65535, seed=7)
     assert np.bitwise_count(full).sum(axis=1).tolist() == (xs - 1).tolist()
+
+
+def test_batch_on_device_weights_both_reductions_and_row_blocks(jx) -> None:
+    """sc_counts_batch: device weights, the GPU reduction (run here on the CPU) and batches cut
+    into several row blocks (the last one padded) all give the floor's stacked single calls."""
+    jb = module_or_skip("golden.backends._jax_batch", "jax")
+    rng = np.random.default_rng(5)
+    w = rng.integers(0, ONES, size=(5, 7, 3), dtype=np.uint64, endpoint=True)
+    p = rng.random((jb.ROW_BLOCK + 3, 7))
+    want = np.stack([FLOOR.sc_counts(w, row, length=150, seed=0xFFFF) for row in p])
+    assert np.array_equal(jx.sc_counts_batch(jxb.to_jax(w), p, length=150, seed=0xFFFF), want)
+    with jxb.x64_scope():
+        dev = jxb.to_jax(w)
+        for by_rows in (True, False):
+            got = jb.counts_batch(dev, p[:9], 150, 0xFFFF, 5, by_rows)
+            assert np.array_equal(got, want[:9]), by_rows
+    with pytest.raises(ValueError, match=r"input_probs has n_in=6 columns but weights_packed"):
+        jx.sc_counts_batch(jxb.to_jax(w), p[:, :6], length=150)

@@ -298,6 +298,15 @@ class JaxBackend(Backend):
         return _owned(np.asarray(_mac(dev, inputs, by_rows=_by_rows()))[:n_out])
 
     @_with_x64
+    def _sc_counts_batch_impl(
+        self, weights: Any, probs: np.ndarray, length: int, seed: int
+    ) -> np.ndarray:
+        from ._jax_batch import counts_batch
+
+        dev = weights if isinstance(weights, jax.Array) else _put(_bucketed(weights))
+        return counts_batch(dev, probs, length, seed, weights.shape[0], _by_rows())
+
+    @_with_x64
     def _encode_inputs_impl(self, probs: np.ndarray, length: int, seed: int) -> np.ndarray:
         n, nw = probs.shape[0], n_words(length)
         small = _bucket(n) * _bucket(nw) <= _BUCKET_LIMIT

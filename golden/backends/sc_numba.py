@@ -143,6 +143,56 @@ def _sc_counts_kernel(
     return _mac_kernel(weights, inputs, n_split)
 
 
+@njit(cache=True, inline="always")
+def _mac_tile(weights: Any, inputs: Any, o: int, b: int, counts: Any) -> None:
+    """Counts of rows ``b .. b + 3`` and outputs ``o, o + 1`` (a 4 x 2 register tile: each
+    weight word is loaded once for four input rows, each input word once for two outputs)."""
+    a0 = a1 = a2 = a3 = c0 = c1 = c2 = c3 = 0
+    for i in range(inputs.shape[1]):
+        for w in range(inputs.shape[2]):
+            w0, w1 = weights[o, i, w], weights[o + 1, i, w]
+            x0, x1, x2, x3 = inputs[b, i, w], inputs[b + 1, i, w], inputs[b + 2, i, w], \
+                inputs[b + 3, i, w]
+            a0 += _popcount(w0 & x0)
+            a1 += _popcount(w0 & x1)
+            a2 += _popcount(w0 & x2)
+            a3 += _popcount(w0 & x3)
+            c0 += _popcount(w1 & x0)
+            c1 += _popcount(w1 & x1)
+            c2 += _popcount(w1 & x2)
+            c3 += _popcount(w1 & x3)
+    counts[b, o], counts[b + 1, o], counts[b + 2, o], counts[b + 3, o] = a0, a1, a2, a3
+    counts[b, o + 1], counts[b + 1, o + 1], counts[b + 2, o + 1], counts[b + 3, o + 1] = \
+        c0, c1, c2, c3
+
+
+@njit(cache=True, parallel=True)
+def _sc_counts_batch_kernel(
+    weights: Any, probs: Any, seed16: int, length: int, word: Any, jump: Any
+) -> Any:
+    """Encode the ``B x n_in`` inputs (row ``b``'s input ``i`` from the state of input ``i``),
+    then AND-popcount them in tasks of four rows x two outputs (rows outer, so a task's input
+    tile is reused from cache by the next outputs); the edges go row by row."""
+    n_rows, n_in = probs.shape
+    n_out, nw = weights.shape[0], weights.shape[2]
+    inputs = np.empty((n_rows, n_in, nw), dtype=np.uint64)
+    for t in prange(n_rows * n_in):
+        b, i = t // max(n_in, 1), t % max(n_in, 1)
+        _encode_row(_threshold(probs[b, i]), _input_state(seed16, i), length, word, jump,
+                    inputs[b, i])
+    counts = np.zeros((n_rows, n_out), dtype=np.int64)
+    n_pairs = (n_out + 1) // 2
+    for task in prange((n_rows + 3) // 4 * n_pairs):
+        b, o = 4 * (task // n_pairs), 2 * (task % n_pairs)
+        if b + 4 <= n_rows and o + 2 <= n_out:
+            _mac_tile(weights, inputs, o, b, counts)
+        else:
+            for r in range(b, min(b + 4, n_rows)):
+                for q in range(o, min(o + 2, n_out)):
+                    counts[r, q] = _mac_task(weights, inputs[r], q, 0, n_in)
+    return counts
+
+
 @njit(cache=True, parallel=True)
 def _popcount_kernel(flat: Any) -> int:
     acc = 0
@@ -269,6 +319,18 @@ class NumbaBackend(Backend):
         with _threads_for(n_out * n_in * nw + _ENCODE_COST * n_in * nw):
             return _sc_counts_kernel(weights, probs, seed & LFSR_MASK, length,
                                      _n_split(n_out, n_in), word, jump)
+
+    def _sc_counts_batch_impl(
+        self, weights: np.ndarray, probs: np.ndarray, length: int, seed: int
+    ) -> np.ndarray:
+        if not weights.dtype.isnative:
+            weights = weights.astype(np.uint64)
+        n_rows, n_in = probs.shape
+        nw = weights.shape[2]
+        word, jump = _tables()
+        with _threads_for(n_rows * weights.size + _ENCODE_COST * n_rows * n_in * nw):
+            return _sc_counts_batch_kernel(weights, np.ascontiguousarray(probs),
+                                           seed & LFSR_MASK, length, word, jump)
 
     def _encode_inputs_impl(self, probs: np.ndarray, length: int, seed: int) -> np.ndarray:
         out = np.empty((probs.shape[0], n_words(length)), dtype=np.uint64)

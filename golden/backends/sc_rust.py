@@ -29,6 +29,7 @@ _NATIVE_SYMBOLS = (
     "pack_bits",
     "popcount_total",
     "sc_counts",
+    "sc_counts_batch",
     "unpack_bits",
     "vec_and",
     "vec_mux",
@@ -118,6 +119,18 @@ class RustBackend(Backend):
         self, weights: np.ndarray, probs: np.ndarray, length: int, seed: int
     ) -> np.ndarray:
         return _native.sc_counts(
+            _words(weights),
+            np.ascontiguousarray(probs, dtype=np.float64),
+            length,
+            seed,
+            threads=self.threads,
+            **self._opts(),
+        )
+
+    def _sc_counts_batch_impl(
+        self, weights: np.ndarray, probs: np.ndarray, length: int, seed: int
+    ) -> np.ndarray:
+        return _native.sc_counts_batch(
             _words(weights),
             np.ascontiguousarray(probs, dtype=np.float64),
             length,

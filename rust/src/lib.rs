@@ -7,10 +7,12 @@
 //! * [`sc`]: `sc_counts`, threaded across output rows;
 //! * [`share`]: work sharing in which the caller works and never waits on a sleeping helper;
 //! * [`roofline`]: the all-core read and the L1 AND + popcount loops `sctb bench` times;
+//! * [`batch`]: `sc_counts_batch`, one layer for many input vectors, register-tiled;
 //! * [`ops`]: AND, XNOR, NOT, MUX, pack and unpack of packed streams;
 //! * [`neuron`]: the bit-true signed Q8.8 neuron (count to current, LIF), section 9;
 //! * [`simd`]: the kernel path, chosen at run time from CPU features.
 
+pub mod batch;
 pub mod encode;
 pub mod lfsr;
 pub mod neuron;

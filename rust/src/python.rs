@@ -13,6 +13,7 @@ use numpy::{
 use pyo3::exceptions::{PyMemoryError, PyOverflowError, PyValueError};
 use pyo3::prelude::*;
 
+use crate::batch;
 use crate::encode::n_words;
 use crate::lfsr;
 use crate::neuron::{self, LifParams};
@@ -238,6 +239,48 @@ fn sc_counts<'py>(
     check_probs(p)?;
     let counts = py.detach(|| sc::sc_counts(w, shape[0], p, length, seed, lvl, Threads(threads)));
     Ok(counts.into_pyarray(py))
+}
+
+/// The contract's counts of one layer for `B` input vectors, every one with `seed`: int64
+/// `(B, n_out)`, row `b` equal to `sc_counts(weights, probs[b], length, seed)`.
+#[pyfunction]
+#[pyo3(signature = (weights, probs, length, seed, *, threads=0, popcount=None))]
+#[allow(clippy::too_many_arguments)]
+fn sc_counts_batch<'py>(
+    py: Python<'py>,
+    weights: PyReadonlyArray3<'py, u64>,
+    probs: PyReadonlyArray2<'py, f64>,
+    length: usize,
+    seed: u64,
+    threads: usize,
+    popcount: Option<&str>,
+) -> PyResult<Bound<'py, PyArray2<i64>>> {
+    check_length(length)?;
+    let lvl = level(popcount)?;
+    let shape = weights.shape().to_vec();
+    let (n_rows, n_in) = (probs.shape()[0], probs.shape()[1]);
+    check_words_len("weights_packed", shape[2], length)?;
+    if n_rows == 0 {
+        return Err(PyValueError::new_err(format!(
+            "input_probs must hold at least one row (B >= 1), got shape (0, {n_in})"
+        )));
+    }
+    if n_in != shape[1] {
+        return Err(PyValueError::new_err(format!(
+            "input_probs has n_in={n_in} columns but weights_packed has n_in={}",
+            shape[1]
+        )));
+    }
+    let w = contiguous(&weights, "weights")?;
+    let p = contiguous(&probs, "probs")?;
+    check_probs(p)?;
+    product(n_rows, n_in * shape[2], "B * n_in * n_words")?;
+    let counts = py.detach(|| {
+        batch::sc_counts_batch(w, shape[0], p, n_rows, length, seed, lvl, Threads(threads))
+    });
+    Ok(Array2::from_shape_vec((n_rows, shape[0]), counts)
+        .expect("B * n_out counts")
+        .into_pyarray(py))
 }
 
 /// AND each weight row with packed inputs, popcount, sum: int64 `(n_out,)` (vec_mac).
@@ -577,6 +620,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(default_threads, m)?)?;
     m.add_function(wrap_pyfunction!(encode_inputs, m)?)?;
     m.add_function(wrap_pyfunction!(sc_counts, m)?)?;
+    m.add_function(wrap_pyfunction!(sc_counts_batch, m)?)?;
     m.add_function(wrap_pyfunction!(and_popcount, m)?)?;
     m.add_function(wrap_pyfunction!(popcount_total, m)?)?;
     m.add_function(wrap_pyfunction!(vec_and, m)?)?;

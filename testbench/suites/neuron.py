@@ -198,8 +198,7 @@ async def chain_counts_to_spikes(dut):
     n, n_in, length, T = bfm.n, 5, 256, 12
     weights = golden.encode_weights(rng.random((n, n_in)), length=length)
     probs = rng.random((T, n_in))
-    counts = np.stack([np.asarray(settings.backend.sc_counts(weights, probs[t], length=length))
-                       for t in range(T)])
+    counts = np.asarray(settings.backend.sc_counts_batch(weights, probs, length=length))
     full = n_in * length
     p = LifParams(v_rest=0, v_reset=-64, v_th=400, leak=40, gain=384, refractory=1)
     currents = golden.dot_to_current(counts, full, -256, 2048)
