@@ -18,6 +18,7 @@ from golden.backends import sc_cupy as cub
 from testbench import cudahost
 from testbench.cudahost import raw
 from tests import test_backends as suite
+from tests import test_batch as batch_suite
 from tests import test_cupy
 from tests.strategies import lengths, probs_elements, seeds
 
@@ -41,6 +42,12 @@ test_every_op_bit_identical = suite.test_every_op_bit_identical
 test_layouts_and_zero_sizes = suite.test_layouts_and_zero_sizes
 test_long_streams = suite.test_long_streams
 test_ops_reject_like_the_floor = suite.test_ops_reject_like_the_floor
+# The batched API's suite (tests/test_batch.py) through the public, checked entry points.
+test_batch_rows_equal_single_calls = batch_suite.test_rows_equal_single_calls
+test_batch_contract_vectors_public = batch_suite.test_contract_vectors
+test_batch_layouts_zero_sizes_and_a_large_layer = batch_suite.test_layouts_zero_sizes_and_a_large_layer
+test_batch_inputs_are_not_modified = batch_suite.test_inputs_are_not_modified
+test_batch_bad_input_fails_like_the_floor = batch_suite.test_bad_input_fails_like_the_floor
 
 
 @pytest.mark.parametrize(("op", "args", "kwargs"), test_cupy.SHARED_CHECK_CASES)
