@@ -45,7 +45,7 @@ test_ops_reject_like_the_floor = suite.test_ops_reject_like_the_floor
 # The batched API's suite (tests/test_batch.py) through the public, checked entry points.
 test_batch_rows_equal_single_calls = batch_suite.test_rows_equal_single_calls
 test_batch_contract_vectors_public = batch_suite.test_contract_vectors
-test_batch_layouts_zero_sizes_and_a_large_layer = batch_suite.test_layouts_zero_sizes_and_a_large_layer
+test_batch_layouts_and_zero_sizes = batch_suite.test_layouts_zero_sizes_and_a_large_layer
 test_batch_inputs_are_not_modified = batch_suite.test_inputs_are_not_modified
 test_batch_bad_input_fails_like_the_floor = batch_suite.test_bad_input_fails_like_the_floor
 
