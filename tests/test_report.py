@@ -159,12 +159,17 @@ def reports(tmp_path_factory) -> dict[str, Path]:
             "fail_log": outs["fail"]}
 
 
-def _open(driver, index: Path) -> dict:
-    """Load report page ``index`` (no SEVERE console entry allowed); its report.json's data."""
+def _load(driver, index: Path) -> None:
+    """Load page ``index`` in ``driver``; no SEVERE console entry allowed."""
     driver.get_log("browser")  # drop anything logged before this page
     driver.get(index.as_uri())
     severe = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
     assert severe == [], severe
+
+
+def _open(driver, index: Path) -> dict:
+    """Load report page ``index`` (:func:`_load`); its report.json's data."""
+    _load(driver, index)
     return json.loads((index.parent / "report.json").read_text())
 
 
