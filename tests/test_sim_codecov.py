@@ -62,6 +62,32 @@ def test_coverage_regression_meets_the_floor(tmp_path) -> None:
     assert 'id="code-coverage"' in html and "sc_dense" in html
 
 
+@pytest.mark.sim
+def test_coverage_of_a_user_design(tmp_path) -> None:
+    """`sctb regress --coverage --rtl-dir examples/pipelined_dense`: the coverage is that of the
+    user's design (its own modules, by name), and the run names the design."""
+    out = tmp_path / "out"
+    env = {"SCTB_SIM_CACHE": str(OUT / "build"), **os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "testbench", "regress", "--golden", "none", "--sim", "verilator",
+         "--suite", "dense_w1", "--coverage", "--rtl-dir", str(ROOT / "examples/pipelined_dense"),
+         "--out", str(out)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=1500, check=False)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    assert "design pipelined_dense (a user design)" in proc.stdout
+    doc = json.loads((out / "regress.json").read_text())
+    assert doc["design"]["name"] == "pipelined_dense" and doc["design"]["reference"] is False
+    cc = doc["code_coverage"]
+    assert cc["available"] is True, cc
+    full = json.loads((out / "code-coverage" / "coverage.json").read_text())
+    text = json.dumps(full)
+    # The example's own modules are measured; none of the reference's private modules is.
+    assert all(m in text for m in ("pd_keystream", "pd_lfsr_window", "pd_popcount"))
+    assert "sc_lfsr16" not in text and "sc_popcount" not in text
+    info = (out / "code-coverage" / "coverage.info").read_text()
+    assert "examples/pipelined_dense/pd_popcount.v" in info
+
+
 def test_report_section_states_not_applicable() -> None:
     html = code_coverage_html({"code_coverage": {"available": False, "notes": [
         f"blocks on icarus: {ICARUS_NO_COVERAGE}"]}})
