@@ -65,6 +65,49 @@ def test_mutants_are_seeded_stable_and_one_change_each(reference, tmp_path):
             assert not line.lstrip().startswith(("input", "output", "for ")), mut.describe()
 
 
+def test_no_mutant_in_simulation_only_code(reference):
+    """The assertions (```ifndef SYNTHESIS``) check the design; they are not mutated."""
+    from testbench.mutate.mutants import _blank, _simulation_only
+
+    design, by_id = reference
+    assert len(by_id) == 213
+    for path in design.files:
+        text = path.read_text()
+        blocks = _simulation_only(text)
+        if "`ifndef SYNTHESIS" in text:
+            assert blocks and all("sctb-assert" in text[a:b] or "a_" in text[a:b]
+                                  for a, b in blocks)
+        for m in by_id.values():
+            if m.file == path:
+                assert not any(a <= m.offset < b for a, b in blocks), m.describe()
+    code = ("k1\n`ifdef SYNTHESIS\nk2\n`else\nd1\n`endif\n`ifndef SYNTHESIS\nd2\n`ifdef X\n"
+            "d3\n`endif\nd4\n`else\nk3\n`endif\nk4\n")
+    assert _blank(code).split() == ["k1", "k2", "k3", "k4"]
+
+
+def test_the_summary_credits_rtl_assertions(reference):
+    from testbench.mutate import MutantResult, campaign_summary
+
+    _, by_id = reference
+
+    def run(suite, outcome, assertion=None):
+        return {"suite": suite, "stage": "smoke", "outcome": outcome, "seconds": 1.0,
+                "build_seconds": 0.0, "test": "t", "assertion": assertion, "message": None}
+
+    a = MutantResult(by_id["sc_dense_lif.m008"], "killed",
+                     runs=[run("cycle_dense_lif", "killed"),
+                           run("dense_lif", "killed", "sc_dense_lif.no_drop")])
+    b = MutantResult(by_id["sc_dense_lif.m006"], "killed",
+                     runs=[run("dense_lif", "killed", "sc_dense_lif.no_drop")])
+    c = MutantResult(by_id["sc_lif.m018"], "survived", runs=[run("neuron", "survived")])
+    got = campaign_summary([a, b, c])
+    assert a.killed_by_assertion is None and b.killed_by_assertion == "sc_dense_lif.no_drop"
+    assert got["kills_by_assertion"] == {"sc_dense_lif.no_drop": 2}
+    assert got["matrix"]["sc_dense_lif.m008"]["dense_lif"]["assertion"] == "sc_dense_lif.no_drop"
+    assert b.to_dict()["killed_by_assertion"] == "sc_dense_lif.no_drop"
+    assert got["score"] == 2 / 3 and got["lost"] == 0
+
+
 def test_applicable_suites_follow_the_hierarchy(reference):
     design, _ = reference
     suites, configs = applicable_suites("sc_lif", ["neuron", "dense_lif", "blocks", "cycle_w8"],

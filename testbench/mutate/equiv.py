@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import tempfile
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ..design import Design
 from ..eda import ToolError, run_tool, tool_path
 
-__all__ = ["EQUIVALENT", "UNPROVEN", "EquivResult", "check_equivalence", "equiv_script"]
+__all__ = ["EQUIVALENT", "UNPROVEN", "EquivResult", "check_equivalence", "equiv_script",
+           "identical_netlists"]
 
 #: Verdicts: proved equal at every configuration; not proved (a difference or an inconclusive
 #: proof: the mutant counts as non-equivalent and is simulated).
@@ -81,8 +83,8 @@ def equiv_script(gold: Design, gate: Design, module: str, params: Mapping[str, i
 
 def check_equivalence(gold: Design, gate: Design,
                       configs: Sequence[tuple[str, Mapping[str, int]]], *,
-                      timeout: float = 300.0,
-                      workdir: str | Path | None = None) -> EquivResult:
+                      timeout: float = 300.0, workdir: str | Path | None = None,
+                      memo: dict | None = None) -> EquivResult:
     """Prove ``gate`` (a mutant) equal to ``gold`` at every configuration, or fail to.
 
     Parameters
@@ -97,6 +99,8 @@ def check_equivalence(gold: Design, gate: Design,
     workdir : path, optional
         Where the scratch directory goes (default: the current directory; YoWASP's yosys
         cannot read every host directory, ``/tmp`` included on some machines).
+    memo : dict, optional
+        The mutant's netlists already elaborated (:func:`identical_netlists` fills it).
 
     Returns
     -------
@@ -120,7 +124,8 @@ def check_equivalence(gold: Design, gate: Design,
         identical = 0
         for module, params in configs:
             where = f"{module}({', '.join(f'{k}={v}' for k, v in params.items()) or 'defaults'})"
-            same, seconds = _same_netlist(gold, gate, module, params, Path(tmp), timeout)
+            same, seconds = _same_netlist(gold, gate, module, params, Path(tmp), timeout,
+                                          memo)
             total += seconds
             if same:
                 identical += 1
@@ -157,33 +162,91 @@ def check_equivalence(gold: Design, gate: Design,
                        f"({identical} of them by an identical netlist)")
 
 
-def _same_netlist(gold: Design, gate: Design, module: str, params: Mapping[str, int],
-                  tmp: Path, timeout: float) -> tuple[bool, float]:
-    """Whether both elaborate to the same flattened netlist at ``params`` (text-identical
-    ``write_verilog -noattr``): a mutation in code these parameters do not elaborate (a
-    generate branch not taken), or folded away by ``opt``. True proves equality outright."""
+#: The original's flattened netlists, by (sources digest, module, parameters): elaborated
+#: once per campaign, not once per mutant.
+_GOLD: dict[tuple, str | None] = {}
+_GOLD_LOCK = threading.Lock()
+
+
+def _netlist(design: Design, module: str, params: Mapping[str, int], tmp: Path,
+             timeout: float) -> tuple[str | None, float]:
+    """``design`` elaborated at ``params`` and flattened (``proc; flatten; opt; opt_clean
+    -purge; write_verilog -noattr``): its text (None when yosys fails or runs out of time)
+    and the seconds it took."""
     chparam = " ".join(f"-chparam {k} {v}" for k, v in params.items())
-    texts, seconds = [], 0.0
-    for design, name in ((gold, "n_gold"), (gate, "n_gate")):
-        files = _stage(design, tmp / name / "src")
+    tmp.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="net-", dir=tmp) as where:
+        where = Path(where)
+        files = _stage(design, where / "src")
         files = [f"src/{Path(f).name}" for f in files]  # the same relative names on both sides
-        script = tmp / name / "net.ys"
-        script.write_text("\n".join([*_read(files, design),
-                                     f"hierarchy -check -top {module} {chparam}".rstrip(),
-                                     "proc", "flatten", "opt", "opt_clean -purge",
-                                     "write_verilog -noattr net.v"]) + "\n")
+        (where / "net.ys").write_text("\n".join([
+            *_read(files, design), f"hierarchy -check -top {module} {chparam}".rstrip(),
+            "proc", "flatten", "opt", "opt_clean -purge", "write_verilog -noattr net.v"]) + "\n")
         try:
-            run = run_tool(["yosys", "-q", "-s", "net.ys"], cwd=tmp / name, timeout=timeout)
+            run = run_tool(["yosys", "-q", "-s", "net.ys"], cwd=where, timeout=timeout)
         except ToolError as e:
             if "ran past" in str(e):
-                return False, seconds + timeout
+                return None, timeout
             raise
-        seconds += run.seconds
-        out = tmp / name / "net.v"
-        if run.returncode != 0 or not out.is_file():
-            return False, seconds
-        texts.append(out.read_text())
-    return texts[0] == texts[1], seconds
+        out = where / "net.v"
+        ok = run.returncode == 0 and out.is_file()
+        return (out.read_text() if ok else None), run.seconds
+
+
+def _same_netlist(gold: Design, gate: Design, module: str, params: Mapping[str, int],
+                  tmp: Path, timeout: float, memo: dict | None = None) -> tuple[bool, float]:
+    """Whether both elaborate to the same flattened netlist at ``params`` (text-identical
+    ``write_verilog -noattr``): a mutation in code these parameters do not elaborate (a
+    generate branch not taken), or folded away by ``opt``. True proves equality outright.
+    The original's netlist is elaborated once per process; ``memo`` keeps the mutant's."""
+    key = (module, tuple(sorted(params.items())))
+    seconds = 0.0
+    gkey = (gold.digest(), *key)
+    with _GOLD_LOCK:
+        known = gkey in _GOLD
+    if not known:
+        text, seconds = _netlist(gold, module, params, tmp / "n_gold", timeout)
+        with _GOLD_LOCK:
+            _GOLD[gkey] = text
+    if memo is not None and key in memo:
+        mine = memo[key]
+    else:
+        mine, more = _netlist(gate, module, params, tmp / "n_gate", timeout)
+        seconds += more
+        if memo is not None:
+            memo[key] = mine
+    with _GOLD_LOCK:
+        theirs = _GOLD[gkey]
+    return mine is not None and theirs is not None and mine == theirs, seconds
+
+
+def identical_netlists(gold: Design, gate: Design,
+                       configs: Sequence[tuple[str, Mapping[str, int]]], *,
+                       timeout: float = 300.0, workdir: str | Path | None = None,
+                       memo: dict | None = None) -> tuple[bool, float]:
+    """Whether ``gate`` elaborates to the very netlist of ``gold`` at every configuration (a
+    proof of equivalence, no SAT needed), and the seconds it took; stops at the first
+    configuration that differs. ``memo`` receives the mutant's netlists for a later
+    :func:`check_equivalence`.
+
+    Raises
+    ------
+    ToolError
+        yosys is missing.
+    """
+    tool_path("yosys")
+    if not configs:
+        return False, 0.0
+    workdir = Path(workdir if workdir is not None else ".").resolve()
+    workdir.mkdir(parents=True, exist_ok=True)
+    total = 0.0
+    with tempfile.TemporaryDirectory(prefix="sctb-net-", dir=workdir) as tmp:
+        for module, params in configs:
+            same, seconds = _same_netlist(gold, gate, module, params, Path(tmp), timeout, memo)
+            total += seconds
+            if not same:
+                return False, total
+    return True, total
 
 
 def _first_error(text: str) -> str:
