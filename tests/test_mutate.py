@@ -199,6 +199,43 @@ def test_ci_sample_meets_the_floor():
     assert "design reference" in proc.stdout and "score" in proc.stdout
 
 
+@pytest.mark.sim
+@pytest.mark.slow
+def test_a_user_design_end_to_end():
+    """A seeded sample of the example design (examples/pipelined_dense, a pipelined sc_dense
+    with its own sub-modules): its mutants, judged by the contract suites (the reference ones
+    do not apply to it), named in the JSON."""
+    out = SCRATCH / "user"
+    proc = _sctb(["--rtl-dir", "examples/pipelined_dense", "--count", "2", "--seed", "1",
+                  "--jobs", "2", "--out", str(out)])
+    doc = json.loads((out / "mutate.json").read_text())
+    assert doc["design"]["name"] == "pipelined_dense" and doc["complete"], proc.stdout[-3000:]
+    assert [m["id"] for m in doc["mutants"]] == ["pd_keystream.m000", "pd_lfsr_window.m009"]
+    assert all(m["file"].endswith(m["module"] + ".v") for m in doc["mutants"])
+    assert doc["killed"] + doc["survived"] + doc["equivalent"] == 2, doc
+    for m in doc["mutants"]:
+        judged = [r["suite"] for r in m["runs"] if r["outcome"] != "n/a"]
+        assert judged and all(not s.startswith("cycle") for s in judged), m["runs"]
+        assert "--rtl-dir" in m["replay"] and "pipelined_dense" in m["replay"]
+    assert proc.returncode == (0 if doc["score"] is not None else 1), proc.stdout[-3000:]
+    assert "design pipelined_dense" in proc.stdout
+
+
+@pytest.mark.sim
+def test_a_kill_by_an_rtl_assertion_is_credited():
+    """Core results taken while a step is pending: the design's own sc_dense_lif.no_drop
+    assertion stops the dense_lif run; the JSON and the report say so."""
+    out = SCRATCH / "assert"
+    proc = _sctb(["--only", "sc_dense_lif.m008", "--suites", "dense_lif", "--no-equiv",
+                  "--out", str(out)])
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    doc = json.loads((out / "mutate.json").read_text())
+    (m,) = doc["mutants"]
+    assert m["status"] == "killed" and m["killed_by_assertion"] == "sc_dense_lif.no_drop", m
+    assert doc["kills_by_assertion"] == {"sc_dense_lif.no_drop": 1}
+    assert "kills per RTL assertion: sc_dense_lif.no_drop 1" in proc.stdout
+
+
 #: Mutants of sc_lif that the neuron suite kills only through its two membrane checks, the
 #: tests lif_directed and lif_random (measured: both fail on each, no other test does).
 WEAK_MUTANTS = ["sc_lif.m011", "sc_lif.m017"]

@@ -198,18 +198,21 @@ def run_mutant(design: Design, mutant: Mutant, suites: Sequence[str], *, sim: st
         res.seconds = time.perf_counter() - t0
         return res
     memo: dict = {}
-    for k, name in enumerate(names):
-        if k == smoke and equiv and not matrix and res.status == "survived" and any(
-                r["outcome"] == "survived" for r in res.runs):
+    checked = False
+    for name in names:
+        judged = sum(r["outcome"] == "survived" for r in res.runs)  # n/a runs do not count
+        if judged >= smoke and not checked and equiv and not matrix:
+            checked = True
             same, seconds = identical_netlists(design, mdesign, configs,
                                                timeout=equiv_timeout, workdir=mdir, memo=memo)
             if same:
+                passed = ", ".join(r["suite"] for r in res.runs if r["outcome"] == "survived")
                 res.equiv = EquivResult(EQUIVALENT, seconds, f"proved equal at {len(configs)} "
                                         f"configuration(s) by an identical netlist, after the "
-                                        f"smoke stage ({', '.join(names[:smoke])})")
+                                        f"smoke stage ({passed})")
                 res.status = "equivalent"
                 break
-        run = _judge(name, sim, mdir, mdesign, "smoke" if k < smoke else "full",
+        run = _judge(name, sim, mdir, mdesign, "smoke" if judged < smoke else "full",
                      timeout=timeout, scale=scale)
         res.runs.append(run)
         if run["outcome"] == "invalid":
