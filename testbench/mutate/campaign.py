@@ -109,8 +109,8 @@ def suite_tests(suite: str) -> list[str]:
 class MutantResult:
     """What became of one mutant.
 
-    ``status`` is ``equivalent`` (proved equal: not counted), ``invalid`` (does not build:
-    not counted), ``killed`` (a suite failed) or ``survived`` (every applicable suite passed).
+    ``status`` is ``equivalent`` (proved equal: not counted), ``invalid`` (does not build or
+    elaborate: not counted), ``killed`` (a suite failed) or ``survived`` (every applicable suite passed).
     ``runs`` holds, per suite run, ``{"suite", "stage": smoke|full, "outcome":
     killed|survived|invalid|n/a, "seconds", "build_seconds", "test", "assertion",
     "message"}``: ``assertion`` names the RTL assertion that stopped the run, if one did.
@@ -156,7 +156,9 @@ def _judge(name: str, sim: str, mdir: Path, mdesign: Design, stage: str, *, time
         run.update(outcome="n/a", message=r.not_applicable)
     elif r.ok:
         run["outcome"] = "survived"
-    elif r.error is not None and r.error.startswith("build failed"):
+    elif r.error is not None and r.error.startswith(("build failed", "pre-flight check failed")):
+        # It does not build, or does not elaborate (the pre-flight check, which the original
+        # passes): an illegal design, not a bug a test caught.
         run.update(outcome="invalid", message=r.error.splitlines()[0][:300])
     else:
         first = next((f for f in r.failures), None)

