@@ -110,7 +110,8 @@ class MutantResult:
     """What became of one mutant.
 
     ``status`` is ``equivalent`` (proved equal: not counted), ``invalid`` (does not build or
-    elaborate: not counted), ``killed`` (a suite failed) or ``survived`` (every applicable suite passed).
+    elaborate: not counted), ``killed`` (a suite failed) or ``survived`` (every applicable
+    suite passed).
     ``runs`` holds, per suite run, ``{"suite", "stage": smoke|full, "outcome":
     killed|survived|invalid|n/a, "seconds", "build_seconds", "test", "assertion",
     "message"}``: ``assertion`` names the RTL assertion that stopped the run, if one did.
