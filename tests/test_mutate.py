@@ -195,8 +195,8 @@ def test_bad_option_values_exit_2(argv, capsys):
 #: stage, identical-netlist check, then the other suites; SAT on survivors).
 CI_ARGS = ["--count", "10", "--seed", "1", "--jobs", "2", "--equiv-timeout", "60"]
 #: Its floor: measured 8 killed, 0 survivors, 2 equivalent (sc_popcount.m002, sc_dense_lif.m033,
-#: identical netlists) = 100 % in 40-50 s on the 2-core machine; one survivor (7 / 8 = 87.5 %)
-#: fails it.
+#: identical netlists) = 100 %, 25 s at load 2-3 on the 2-core machine; one survivor
+#: (7 / 8 = 87.5 %) fails it.
 CI_FLOOR = 0.9
 
 
