@@ -255,6 +255,32 @@ def test_a_kill_by_an_rtl_assertion_is_credited():
     assert "kills per RTL assertion: sc_dense_lif.no_drop 1" in proc.stdout
 
 
+@pytest.mark.sim
+def test_a_campaign_cut_short_says_what_it_measured():
+    """mutate.json is written as each mutant finishes: SIGTERM after the first of two leaves it
+    with that one (``complete`` false)."""
+    import signal
+
+    out = SCRATCH / "cut"
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    env.pop("PYTEST_CURRENT_TEST", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "testbench", "mutate", "--only", "sc_lif.m018", "--only",
+         "sc_dense.m039", "--suites", "neuron", "cycle_w13", "--no-equiv", "--out", str(out)],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines = []
+    for line in proc.stdout:
+        lines.append(line)
+        if "[1/2]" in line:
+            proc.send_signal(signal.SIGTERM)
+            break
+    rest = proc.communicate(timeout=120)[0]
+    doc = json.loads((out / "mutate.json").read_text())
+    assert proc.returncode != 0, "".join(lines) + rest
+    assert doc["complete"] is False and [m["id"] for m in doc["mutants"]] == ["sc_lif.m018"]
+    assert doc["killed"] == 1 and doc["count"] == 2
+
+
 #: Mutants of sc_lif that the neuron suite kills only through its two membrane checks, the
 #: tests lif_directed and lif_random (measured: both fail on each, no other test does).
 WEAK_MUTANTS = ["sc_lif.m011", "sc_lif.m017"]

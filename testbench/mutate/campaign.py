@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..design import Design, _declared_modules
 from ..runner import SUITES, get_suite, run_suite
+from ..runner.procs import _STOPPING
 from .equiv import EQUIVALENT, EquivResult, check_equivalence, identical_netlists
 from .mutants import Mutant, write_mutant_design
 
@@ -150,6 +151,8 @@ def _judge(name: str, sim: str, mdir: Path, mdesign: Design, stage: str, *, time
     """One suite run on the mutant, as a ``runs`` entry."""
     r = run_suite(name, sim, out_dir=mdir / "sim", design=mdesign, timeout=timeout,
                   scale=scale)
+    if _STOPPING.is_set():  # sctb was interrupted: the run was cut, it judged nothing
+        raise KeyboardInterrupt(f"interrupted while {name} judged {mdesign.name}")
     run = {"suite": name, "stage": stage, "seconds": round(r.seconds, 2),
            "build_seconds": round(r.build_seconds, 2), "test": None, "assertion": None,
            "message": None}
