@@ -58,11 +58,14 @@ class NeuronBfm:
         d.lif_gain.value = p.gain & 0xFFFF
         d.lif_refractory.value = p.refractory
 
-    async def lif_reset(self) -> None:
+    async def lif_reset(self) -> tuple[int, int]:
+        """One clock with ``rst`` high: ``(lif out_valid, d2c out_valid)`` after it (a
+        synchronous reset drops both)."""
         d = self.dut
         d.rst.value = 1
         await FallingEdge(d.clk)
         d.rst.value = 0
+        return int(d.lif_out_valid.value), int(d.d2c_out_valid.value)
 
     async def lif_cycle(self, current, noise, valid: bool = True):
         """One clock of sc_lif: ``(out_valid, spikes, v, ref_cnt)`` after it."""

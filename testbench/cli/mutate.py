@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import pathlib
 import shlex
+import threading
 import time
 
 from rich import box
@@ -22,9 +22,9 @@ from ..mutate import (
     enumerate_mutants,
     run_mutants,
     sample_mutants,
-    suite_tests,
+    skip_tests,
 )
-from ..runner import SIMULATORS, SUITES, get_suite
+from ..runner import SIMULATORS
 from .args import (
     add_design_argument,
     check_output_dir,
@@ -105,29 +105,31 @@ def _replay(args: argparse.Namespace, design_args: list[str], mutant_id: str) ->
     return shlex.join(cmd)
 
 
-def _weaken(skips: list[str]) -> str | None:
-    """Apply ``--skip-test SUITE.TEST`` to the suite registry; an error message or None."""
-    by_suite: dict[str, list[str]] = {}
-    for item in skips:
-        suite, _, test = item.partition(".")
-        if suite not in SUITES or not test:
-            return (f"--skip-test: expected SUITE.TEST with a suite of {', '.join(SUITES)}, "
-                    f"got {item!r}")
-        tests = suite_tests(suite)
-        if test not in tests:
-            return f"--skip-test: suite {suite} has no test {test!r}; its tests: {', '.join(tests)}"
-        by_suite.setdefault(suite, []).append(test)
-    for suite, tests in by_suite.items():
-        keep = tuple(t for t in suite_tests(suite) if t not in tests)
-        if not keep:
-            return f"--skip-test: leaves suite {suite} without a test"
-        SUITES[suite] = dataclasses.replace(get_suite(suite), tests=keep)
-    return None
-
-
 def run(args: argparse.Namespace, console: Console) -> int:
     """Run the campaign; 0 when the score meets ``--min-score`` (or none was set), 1 below it
-    or when no mutant was judged, 2 on a usage error, 3 (via ToolError) on a tool failure."""
+    or when no mutant was judged, 2 on a usage error, 3 (via ToolError) on a tool failure.
+
+    Under ``mpiexec -n N``, rank 0 does everything a serial run does and spreads the mutants
+    over all ranks (:func:`~testbench.mutate.distributed.run_mutants_mpi`, ``--jobs`` is then
+    one per rank); the other ranks only judge the mutants they are given and print nothing.
+    """
+    from ..runner.distributed import serve_jobs, stop_serving
+    from ..sweep.mpi import get_comm
+
+    comm = get_comm()
+    if comm is not None and comm.Get_size() < 2:
+        comm = None
+    if comm is not None and comm.Get_rank() != 0:
+        return serve_jobs(comm)
+    args.comm, args.jobs_sent = comm, False
+    try:
+        return _run(args, console)
+    finally:
+        if comm is not None and not args.jobs_sent:
+            stop_serving(comm)  # nothing to judge (a usage error, --list): let the ranks go
+
+
+def _run(args: argparse.Namespace, console: Console) -> int:
     try:
         design = load_design(args.rtl_dir)
     except DesignError as e:
@@ -135,7 +137,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if args.sim not in design.simulators:
         return _error(console, f"--sim: design {design.name} lists only "
                       f"{', '.join(design.simulators)}, not {args.sim!r}")
-    why = _weaken(args.skip_test)
+    why = skip_tests(args.skip_test)
     if why is not None:
         return _error(console, why)
     console.print(f"mutation score of {design.summary()}", soft_wrap=True)
@@ -167,40 +169,73 @@ def run(args: argparse.Namespace, console: Console) -> int:
                   f"({sum(map(len, candidates.values()))} candidates), seed {args.seed}, "
                   f"judged on {args.sim} by {', '.join(suites)}", soft_wrap=True)
     start = time.perf_counter()
+    lock, finished = threading.Lock(), {}
+    order = {m.id: k for k, m in enumerate(mutants)}
+
+    def document(results: list[MutantResult], complete: bool) -> dict:
+        return {"design": design.to_dict(), "seed": args.seed, "count": len(mutants),
+                "sim": args.sim, "suites": suites, "skipped_tests": args.skip_test,
+                "matrix_mode": args.matrix, "equivalence_check": not args.no_equiv,
+                "min_score": args.min_score, "complete": complete,
+                "wall_seconds": time.perf_counter() - start,
+                **campaign_summary(results), "mutants": [r.to_dict() for r in results]}
 
     def done(r: MutantResult) -> None:
         who = f" by {r.killed_by}" if r.killed_by else ""
+        if r.killed_by_assertion:
+            who += f" (assertion {r.killed_by_assertion})"
         eq = f" [{r.equiv.verdict} {r.equiv.seconds:.0f} s]" if r.equiv else ""
-        console.print(f"  {r.mutant.id:<22} {r.status}{who} in {r.seconds:.0f} s{eq}: "
-                      f"{r.mutant.describe()}", markup=False, highlight=False)
+        with lock:
+            finished[r.mutant.id] = r
+            so_far = sorted(finished.values(), key=lambda x: order[x.mutant.id])
+            # Written as each mutant finishes: a campaign cut short still says what it measured.
+            (args.out / "mutate.json").write_text(json.dumps(document(so_far, False), indent=2,
+                                                             default=str))
+            console.print(f"  [{len(finished)}/{len(mutants)}] {r.mutant.id:<22} {r.status}{who} "
+                          f"in {r.seconds:.0f} s{eq}: {r.mutant.describe()}", markup=False,
+                          highlight=False)
 
-    results = run_mutants(
-        design, mutants, suites, sim=args.sim, out_dir=args.out.resolve(), jobs=args.jobs,
-        on_done=done, replay=lambda m: _replay(args, design.cli_args(), m.id),
-        matrix=args.matrix, equiv=not args.no_equiv, equiv_timeout=args.equiv_timeout,
-        timeout=args.timeout, scale=args.scale)
+    replays = [_replay(args, design.cli_args(), m.id) for m in mutants]
+    options = {"matrix": args.matrix, "equiv": not args.no_equiv,
+               "equiv_timeout": args.equiv_timeout, "timeout": args.timeout, "scale": args.scale}
+    if args.comm is not None:
+        from ..mutate.distributed import MutantJobs, run_mutants_mpi
+
+        console.print(f"on {args.comm.Get_size()} MPI ranks, one mutant at a time each")
+        work = MutantJobs(design, tuple(mutants), tuple(replays), tuple(suites), args.sim,
+                          str(args.out.resolve()), tuple(args.skip_test), options)
+        args.jobs_sent = True
+        results = run_mutants_mpi(args.comm, work, on_done=done, on_lost=lambda rank, why: (
+            console.print(f"[red]MPI rank {rank} lost[/red]: {escape(why)}")))
+    else:
+        results = run_mutants(design, mutants, suites, sim=args.sim, out_dir=args.out.resolve(),
+                              jobs=args.jobs, on_done=done,
+                              replay=lambda m: replays[order[m.id]], **options)
     summary = campaign_summary(results)
-    doc = {"design": design.to_dict(), "seed": args.seed, "count": len(mutants),
-           "sim": args.sim, "suites": suites, "skipped_tests": args.skip_test,
-           "matrix_mode": args.matrix, "equivalence_check": not args.no_equiv,
-           "min_score": args.min_score, "wall_seconds": time.perf_counter() - start,
-           **summary, "mutants": [r.to_dict() for r in results]}
+    doc = document(results, True)
     score = summary["score"]
     passed = score is not None and (args.min_score is None or score >= args.min_score)
     doc["passed"] = passed
     (args.out / "mutate.json").write_text(json.dumps(doc, indent=2, default=str))
     console.print(_table(results))
+    for what, kills in (("suite", summary["kills_by_suite"]),
+                        ("RTL assertion", summary["kills_by_assertion"])):
+        if kills:
+            console.print(f"kills per {what}: " + ", ".join(
+                f"{k} {v}" for k, v in sorted(kills.items(), key=lambda kv: -kv[1])),
+                markup=False, highlight=False, soft_wrap=True)
     for s in summary["survivors"]:
         console.print(f"SURVIVOR {s['id']}: {s['mutation']}\n  line: {s['line']}\n"
                       f"  replay: {s['replay']}", markup=False, highlight=False)
     line = (f"design {design.name}: {summary['killed']} killed, {summary['survived']} survived, "
-            f"{summary['equivalent']} equivalent, {summary['invalid']} invalid of "
-            f"{len(mutants)}; score ")
+            f"{summary['equivalent']} equivalent, {summary['invalid']} invalid"
+            + (f", {summary['lost']} lost" if summary["lost"] else "")
+            + f" of {len(mutants)}; score ")
     line += f"{score:.1%}" if score is not None else "n/a (no non-equivalent mutant was judged)"
-    line += (f"; {summary['seconds_per_mutant']:.0f} s per mutant; "
-             f"results: {args.out / 'mutate.json'}")
+    line += (f"; {summary['seconds_per_mutant']:.1f} s per mutant, {doc['wall_seconds']:.0f} s "
+             f"wall; results: {args.out / 'mutate.json'}")
     console.print(line, markup=False, highlight=False)
-    if score is None:
+    if score is None or summary["lost"]:
         return 1
     if args.min_score is not None and score < args.min_score:
         console.print(f"FAIL: score {score:.1%} is below the floor {args.min_score:.1%}",
@@ -222,6 +257,8 @@ def _table(results: list[MutantResult]) -> Table:
     for r in results:
         first = next((run for run in r.runs if run["outcome"] == "killed"), None)
         who = f"{first['suite']} ({first['test'] or '?'})" if first else ""
+        if first and first.get("assertion"):
+            who += f" assert {first['assertion']}"
         runs = " ".join(f"{run['suite']}:{_MARK.get(run['outcome'], '?')}{run['seconds']:.0f}"
                         for run in r.runs)
         if r.equiv is not None:

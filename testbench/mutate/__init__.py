@@ -2,15 +2,24 @@
 
 from .campaign import (
     DEFAULT_SUITES,
+    SMOKE,
     MutantResult,
     applicable_suites,
     campaign_summary,
     instantiates,
     run_mutant,
     run_mutants,
+    skip_tests,
     suite_tests,
 )
-from .equiv import EQUIVALENT, UNPROVEN, EquivResult, check_equivalence, equiv_script
+from .equiv import (
+    EQUIVALENT,
+    UNPROVEN,
+    EquivResult,
+    check_equivalence,
+    equiv_script,
+    identical_netlists,
+)
 from .mutants import (
     OPERATORS,
     Mutant,
@@ -24,6 +33,7 @@ __all__ = [
     "DEFAULT_SUITES",
     "EQUIVALENT",
     "OPERATORS",
+    "SMOKE",
     "UNPROVEN",
     "EquivResult",
     "Mutant",
@@ -34,10 +44,12 @@ __all__ = [
     "enumerate_mutants",
     "equiv_script",
     "get_operator",
+    "identical_netlists",
     "instantiates",
     "run_mutant",
     "run_mutants",
     "sample_mutants",
+    "skip_tests",
     "suite_tests",
     "write_mutant_design",
 ]

@@ -96,11 +96,40 @@ class Mutant:
 
 
 def _blank(text: str) -> str:
-    """``text`` with comments, strings and compiler directives blanked (same length)."""
+    """``text`` with comments, strings, compiler directives and simulation-only code (the
+    ```ifndef SYNTHESIS`` checkers) blanked (same length)."""
     def spaces(m: re.Match) -> str:
         return re.sub(r"[^\n]", " ", m.group(0))
-    return re.sub(r"//[^\n]*|/\*.*?\*/|\"(?:\\.|[^\"\\])*\"|`[A-Za-z_]\w*[^\n]*", spaces, text,
-                  flags=re.S)
+    code = re.sub(r"//[^\n]*|/\*.*?\*/|\"(?:\\.|[^\"\\])*\"", spaces, text, flags=re.S)
+    chars = list(code)
+    for a, b in _simulation_only(code):
+        chars[a:b] = [c if c == "\n" else " " for c in chars[a:b]]
+    return re.sub(r"`[A-Za-z_]\w*[^\n]*", spaces, "".join(chars))
+
+
+def _simulation_only(code: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of the code that synthesis does not see: the body of an
+    ```ifndef SYNTHESIS`` (to its ```else``/```elsif``/```endif``) and the ```else`` branch of
+    an ```ifdef SYNTHESIS``. Assertions and their bookkeeping live there: they check the design,
+    they are not the design, so no mutant touches them (yosys, which defines ``SYNTHESIS``,
+    would find such a mutant identical anyway)."""
+    out: list[tuple[int, int]] = []
+    stack: list[list] = []  # [directive, macro, start of the excluded branch or None]
+    for m in re.finditer(r"`(ifdef|ifndef|elsif|else|endif)\b[ \t]*(\w*)", code):
+        kind, name = m.group(1), m.group(2)
+        if kind in ("ifdef", "ifndef"):
+            sim_only = kind == "ifndef" and name == "SYNTHESIS"
+            stack.append([kind, name, m.end() if sim_only else None])
+        elif stack:
+            top = stack[-1]
+            if top[2] is not None:
+                out.append((top[2], m.start()))
+                top[2] = None
+            if kind == "else" and top[0] == "ifdef" and top[1] == "SYNTHESIS":
+                top[2] = m.end()
+            if kind == "endif":
+                stack.pop()
+    return out
 
 
 _MODULE = re.compile(r"\bmodule\s+([A-Za-z_][\w$]*)")

@@ -57,7 +57,12 @@ async def current_out_of_contract(dut):
     n = bfm.n
     cases = [([8, 9, 4, 5][:n] + [12] * (n - 4), 4, 0, 32767),
              ([8, 9, 4, 5][:n] + [12] * (n - 4), 4, 0, -32768),
-             ([2**31 - 1] * n, 1, -32768, 32767)]
+             ([2**31 - 1] * n, 1, -32768, 32767),
+             # the sum exactly at and one past each bound: 32767 / 32768, -32768 / -32769
+             ([2, 2, 1, 0][:n] + [2] * (n - 4), 1, -1, 16383),
+             ([2, 2, 1, 0][:n] + [2] * (n - 4), 1, 0, 16384),
+             ([2, 2, 1, 0][:n] + [2] * (n - 4), 1, 0, -16384),
+             ([2, 2, 1, 0][:n] + [2] * (n - 4), 1, -1, -16385)]
     with record("current_out_of_contract", transactions=len(cases) * n):
         for counts, n_in, y_min, y_max in cases:
             bfm.d2c_config(n_in, y_min, y_max)
@@ -98,7 +103,7 @@ async def _run_lif(bfm: NeuronBfm, p: LifParams, currents, noise, valid, v0=None
     """Drive T steps (after a reset) and compare every clock with golden.lif_run."""
     n = bfm.n
     bfm.lif_config(p)
-    await bfm.lif_reset()
+    assert await bfm.lif_reset() == (0, 0), f"{label}: the reset clock left out_valid high"
     state = golden.lif_init(n, p)
     spikes_seen = []
     for t in range(len(currents)):
@@ -137,6 +142,9 @@ async def lif_directed(dut):
          lanes(qmin, qmin, 0, qmin)),
         ("no partial saturation", LifParams(0, 0, qmax, 0, 256, 0), lanes(30000, 30000, 1, 1),
          lanes(-30000, -29999, 0, 0)),
+        # the final sum exactly at and one past each bound: 32767, 32768, -32768, -32769
+        ("sum at the bounds", LifParams(0, 0, qmax, 0, 256, 0), lanes(qmax, qmax, qmin, qmin),
+         lanes(0, 1, 0, -1)),
         ("floor shifts", LifParams(0, 0, qmax, 1, 1, 0), lanes(-1, 1, -255, 255),
          lanes(0, 0, 0, 0)),
         ("full leak", LifParams(-300, 0, qmax, 256, 0, 0), lanes(0, 0, 0, 0), lanes(0, 0, 0, 0)),
