@@ -119,13 +119,18 @@ class Backend(abc.ABC):
         TypeError, ValueError
             For bad arguments (docs/contract.md, *Bad input*), the same on every backend.
         """
-        resident = self._resident(weights_packed)
-        # A resident device array is checked through a zero-strided host stand-in of its shape.
-        host = self._host(weights_packed) if resident is None else shape_stand_in(resident.shape)
-        weights, probs, length, seed = check_sc_args(host, self._host(input_probs), length, seed)
-        if resident is not None:
-            weights = resident
+        weights, probs, length, seed = self._checked_sc(
+            check_sc_args, weights_packed, input_probs, length, seed)
         return self._sc_counts_impl(weights, probs, length, seed)
+
+    def _checked_sc(self, check: Any, weights_packed: Any, input_probs: Any, length: Any,
+                    seed: Any) -> tuple[Any, np.ndarray, int, int]:
+        """``check(weights, probs, length, seed)`` on host views; a resident device array of
+        weights is checked through a zero-strided host stand-in of its shape and kept as is."""
+        resident = self._resident(weights_packed)
+        host = self._host(weights_packed) if resident is None else shape_stand_in(resident.shape)
+        weights, probs, length, seed = check(host, self._host(input_probs), length, seed)
+        return (weights if resident is None else resident), probs, length, seed
 
     def sc_forward(
         self, weights_packed: Any, input_probs: Any, *, length: int, seed: int = DEFAULT_SEED
@@ -167,12 +172,8 @@ class Backend(abc.ABC):
         TypeError, ValueError
             For bad arguments (docs/contract.md, *Bad input*), the same on every backend.
         """
-        resident = self._resident(weights_packed)
-        host = self._host(weights_packed) if resident is None else shape_stand_in(resident.shape)
-        weights, probs, length, seed = check_sc_batch_args(
-            host, self._host(input_probs), length, seed)
-        if resident is not None:
-            weights = resident
+        weights, probs, length, seed = self._checked_sc(
+            check_sc_batch_args, weights_packed, input_probs, length, seed)
         # Blocks of rows bound the encoded inputs a kernel holds (B * n_in * n_words words).
         rows = max(1, _BATCH_WORDS // max(1, weights.shape[1] * weights.shape[2]))
         if probs.shape[0] <= rows:
