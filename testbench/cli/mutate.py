@@ -113,20 +113,9 @@ def run(args: argparse.Namespace, console: Console) -> int:
     over all ranks (:func:`~testbench.mutate.distributed.run_mutants_mpi`, ``--jobs`` is then
     one per rank); the other ranks only judge the mutants they are given and print nothing.
     """
-    from ..runner.distributed import serve_jobs, stop_serving
-    from ..sweep.mpi import get_comm
+    from ..runner.distributed import on_ranks
 
-    comm = get_comm()
-    if comm is not None and comm.Get_size() < 2:
-        comm = None
-    if comm is not None and comm.Get_rank() != 0:
-        return serve_jobs(comm)
-    args.comm, args.jobs_sent = comm, False
-    try:
-        return _run(args, console)
-    finally:
-        if comm is not None and not args.jobs_sent:
-            stop_serving(comm)  # nothing to judge (a usage error, --list): let the ranks go
+    return on_ranks(args, lambda: _run(args, console))
 
 
 def _run(args: argparse.Namespace, console: Console) -> int:

@@ -26,7 +26,7 @@ from ..runner import (
     suites_help,
     summary,
 )
-from ..runner.distributed import serve_jobs, stop_serving
+from ..runner.distributed import on_ranks
 from ._regress_rtl import (
     code_coverage_report,
     coverage_report,
@@ -141,20 +141,11 @@ def run(args: argparse.Namespace, console: Console) -> int:
     over all ranks (:func:`~testbench.runner.distributed.run_jobs`); the other ranks only run
     the jobs they are given and print nothing.
     """
-    from ..sweep.mpi import get_comm
-
-    comm = get_comm()
-    if comm is not None and comm.Get_size() < 2:
-        comm = None
-    if comm is not None and comm.Get_rank() != 0:
-        return serve_jobs(comm)
-    args.comm, args.jobs_sent = comm, False
-    try:
+    def body() -> int:
         with threads_per_job(getattr(args, "jobs", 1)):
             return _run(args, console)
-    finally:
-        if comm is not None and not args.jobs_sent:
-            stop_serving(comm)  # no RTL jobs this time: let the other ranks go
+
+    return on_ranks(args, body)
 
 
 def _run(args: argparse.Namespace, console: Console) -> int:

@@ -70,26 +70,11 @@ def run_mutants_mpi(comm: Any, work: MutantJobs, *,
     A mutant whose rank was lost (see :func:`~testbench.sweep.work_queue`) comes back with
     status ``lost`` and the reason: neither killed nor survived, never counted in the score.
     """
-    from ..runner.distributed import RANK_TIMEOUT_S
-    from ..sweep.workqueue import work_queue
+    from ..runner.distributed import spread
 
-    comm.bcast(work, root=0)
     if work.skipped:
         _APPLIED.add(work.skipped)  # rank 0 applied them itself before sending
-    done: dict[int, MutantResult] = {}
-
-    def record(item: tuple[int, MutantResult]) -> None:
-        index, res = item
-        done[index] = res
-        if on_done is not None:
-            on_done(res)
-
-    lost, incidents = work_queue(comm, list(range(len(work.mutants))), work.run,
-                                 timeout_s=RANK_TIMEOUT_S, on_record=record)
-    for rank, why in lost.items():
-        if on_lost is not None:
-            on_lost(rank, why)
-    why = "; ".join(f"rank {r} lost: {w}" for r, w in lost.items()) or "; ".join(incidents)
+    done, why = spread(comm, work, range(len(work.mutants)), on_done=on_done, on_lost=on_lost)
     out = []
     for index, mutant in enumerate(work.mutants):
         res = done.get(index)
