@@ -182,5 +182,6 @@ def roofline_read(
     loop of ``sc_counts`` (the all-core read roofline of ``words``)."""
 
 def roofline_and_popcount(reps: int, *, threads: int = 0, popcount: str | None = None) -> int:
-    """AND + popcount of two L1-resident operands of ``ROOFLINE_L1_WORDS`` words, ``reps``
-    times on each thread; the total count (``threads * reps * ROOFLINE_L1_WORDS`` words)."""
+    """The AND + popcount peak loop: ``reps`` passes of the batch kernel's register tile over
+    L1-resident vectors on each thread; the total count (``threads * reps *
+    ROOFLINE_L1_WORDS`` word pairs)."""

@@ -253,6 +253,24 @@ impl Job<'_> {
     }
 }
 
+/// Sum of one full `ROWS x OUTS` register tile of [`kernel`] on kernel path `level`: every
+/// pair `(xs[r], ws[j])` ANDed and counted over `n` words (the compute roofline's inner loop,
+/// [`crate::roofline::and_popcount_l1`], is this micro-kernel on L1-resident operands).
+///
+/// # Safety
+/// The CPU supports `level`; every slice of `xs` and `ws` holds at least `n` words.
+pub(crate) unsafe fn tile_sum(
+    xs: &[&[u64]; ROWS],
+    ws: &[&[u64]; OUTS],
+    n: usize,
+    level: Level,
+) -> u64 {
+    kernel::<ROWS, OUTS>(xs, ws, n, level)
+        .iter()
+        .flatten()
+        .fold(0u64, |a, &b| a.wrapping_add(b))
+}
+
 /// Counts of one register tile: `tile[r][j] = sum_k popcount(xs[r][k] & ws[j][k])`.
 type Tile = [[u64; OUTS]; ROWS];
 

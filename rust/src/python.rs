@@ -584,8 +584,9 @@ fn roofline_read(
     Ok(py.detach(|| crate::roofline::read_all(w, lvl, Threads(threads))))
 }
 
-/// AND + popcount of two L1-resident operands of `ROOFLINE_L1_WORDS` words, `reps` times on
-/// each of `threads` threads (0 = every core), on kernel path `popcount`; returns the total.
+/// The AND + popcount peak loop: `reps` passes of the batch kernel's register tile over
+/// L1-resident vectors (`ROOFLINE_L1_WORDS` word pairs each) on each of `threads` threads
+/// (0 = every core), on kernel path `popcount`; returns the total count.
 #[pyfunction]
 #[pyo3(signature = (reps, *, threads=0, popcount=None))]
 fn roofline_and_popcount(
