@@ -12,7 +12,7 @@ EDA := $(VENV)/.sctb-eda
 # One simulator build cache for every run (tests, regress, sweeps), outside git.
 IN_VENV := VIRTUAL_ENV=$(CURDIR)/$(VENV) PATH=$(CURDIR)/$(VENV)/bin:$$PATH SCTB_SIM_CACHE=$(CURDIR)/sctb-out/sim-cache
 OUT ?= sctb-out
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= --durations=15
 
 .PHONY: setup native test regress cargo-test lint clean
 
