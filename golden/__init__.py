@@ -30,7 +30,7 @@ from ._neuron_models import (
     neuron_names,
     neuron_status,
 )
-from ._threads import THREADS_ENV, get_threads, set_threads, threads_for_jobs
+from ._threads import THREADS_ENV, cpu_count, get_threads, set_threads, threads_for_jobs
 from ._vector_ops import (
     pack_bitstream,
     unpack_bitstream,
@@ -66,6 +66,7 @@ __all__ = [
     "available_backends",
     "available_neurons",
     "backend_status",
+    "cpu_count",
     "dense_lif_run",
     "dense_lif_step",
     "dot_to_current",

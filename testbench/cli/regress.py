@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import pathlib
 import shlex
 import time
@@ -12,6 +11,8 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
+
+import golden
 
 from ..compare import compare_backends, jax_cache_dir, use_jax_cache
 from ..design import DesignError, load_design
@@ -127,14 +128,6 @@ def _n_random(args: argparse.Namespace) -> int:
     if args.n_random is not None:
         return args.n_random
     return QUICK_RANDOM if args.golden == "quick" else 200
-
-
-def _cores() -> int:
-    """Cores this process may run on (its CPU affinity where the OS tells)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
 
 
 def _user_error(console: Console, message: str) -> int:
@@ -316,7 +309,7 @@ def _add_rtl_arguments(parser: argparse.ArgumentParser) -> None:
     # One simulator process per core: a warm run is all simulation, one thread each (measured
     # on 2 cores: 138 s with --jobs 1, 65 s with --jobs 2); the golden models then get
     # cores // jobs threads (threads_per_job).
-    parser.add_argument("--jobs", type=positive_int, default=_cores(),
+    parser.add_argument("--jobs", type=positive_int, default=golden.cpu_count(),
                         help="RTL suite runs in parallel (default: one per core)")
     parser.add_argument("--scale", type=positive_float, default=1.0,
                         help="multiplies the RTL random batch sizes (default: 1)")
