@@ -13,6 +13,7 @@ from xml.etree import ElementTree
 import pytest
 
 from testbench.cli.regress import seed_range
+from testbench.perf.regress_bench import timeless
 from testbench.runner.distributed import job_list
 from testbench.runner.run import longest_first
 from tests.support import ROOT
@@ -21,16 +22,6 @@ MPIEXEC = shutil.which("mpiexec", path=str(Path(sys.executable).parent)) or shut
     "mpiexec")
 ARGS = ["regress", "--suite", "neuron", "--suite", "dense_w1", "--sim", "icarus",
         "--golden", "none", "--seeds", "1..2"]
-
-
-def _timeless(x):
-    """``x`` without its wall-clock figures (any key with seconds, the speeds)."""
-    if isinstance(x, dict):
-        return {k: _timeless(v) for k, v in x.items()
-                if "seconds" not in k and not k.endswith("_per_s")}
-    if isinstance(x, list):
-        return [_timeless(v) for v in x]
-    return x
 
 
 def _junit(path: Path) -> list[tuple]:
@@ -65,7 +56,7 @@ def test_two_ranks_write_the_serial_results(tmp_path: Path) -> None:
     two = _regress(out, MPIEXEC, "-n", "2")
     assert two.returncode == 0, two.stdout + two.stderr
     assert "on 2 MPI ranks" in two.stdout or "[4/4]" in two.stdout, two.stdout
-    assert _timeless(json.loads((out / "regress.json").read_text())) == _timeless(doc)
+    assert timeless(json.loads((out / "regress.json").read_text())) == timeless(doc)
     assert _junit(out / "rtl-results.xml") == junit
 
 

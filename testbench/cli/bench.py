@@ -37,6 +37,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "default none: the whole job)")
     parser.add_argument("--no-overhead", action="store_true",
                         help="with --regress: skip the cocotb overhead measure")
+    parser.add_argument("--regress-ranks", type=bounded_int(0, 256), default=2, metavar="N",
+                        help="with --regress: also time a CPU-bound set of regression jobs on "
+                             "1 rank and on N MPI ranks (default 2; 0: not)")
     parser.add_argument("--bench-out", type=pathlib.Path, default=None, metavar="DIR",
                         help="with --regress: keep the runs and their logs in DIR (default: a "
                              "temporary directory, removed)")
@@ -77,14 +80,18 @@ def run(args: argparse.Namespace, console: Console) -> int:
 def _run_regress(args: argparse.Namespace, console: Console) -> int:
     from rich.table import Table
 
-    from ..perf.regress_bench import bench_regress
+    from ..perf.regress_bench import GOALS, HIGHER_IS_BETTER, bench_regress
 
     try:
         regress_args = shlex.split(args.regress_args)
     except ValueError as e:
         console.print(f"error: --regress-args {args.regress_args!r}: {e}", markup=False)
         return 2
-    report = bench_regress(regress_args, out=args.bench_out, overhead=not args.no_overhead)
+    if args.regress_ranks == 1:
+        raise UsageError("--regress-ranks 1: the measure compares 1 rank with N ranks; N must "
+                         "be >= 2 (or 0: no MPI measure)")
+    report = bench_regress(regress_args, out=args.bench_out, overhead=not args.no_overhead,
+                           ranks=args.regress_ranks)
     if args.json:
         print(json.dumps(report, indent=2))
     else:
@@ -96,15 +103,31 @@ def _run_regress(args: argparse.Namespace, console: Console) -> int:
             table.add_column(col, justify="left" if col in ("measure", "verdict") else "right")
         names = {"cold": "cold (empty build cache)", "warm": "warm (nothing changed)",
                  "one_file": f"one RTL file changed ({report['changed_file']})",
-                 "cocotb_overhead": "cocotb over raw Verilator"}
+                 "cocotb_overhead": "cocotb over raw Verilator",
+                 "mpi_speedup": f"MPI: 1 rank / {args.regress_ranks} ranks (CPU-bound set)"}
+        mpi = report["mpi"]
         for key, value in report["measured"].items():
-            unit = "x" if key == "cocotb_overhead" else " s"
+            unit = "x" if key in ("cocotb_overhead", "mpi_speedup") else " s"
             run = report["runs"].get(key)
             verdict = "meets" if report["met"][key] else "MISSES"
             if run is not None and not run["passed"]:
                 verdict = f"REGRESSION FAILED (exit {run['returncode']}; log {run['log']})"
-            table.add_row(names[key], f"{value:.2f}{unit}", f"{report['goals'][key]:g}{unit}",
+            if key == "mpi_speedup":
+                for part in ("one_rank", "n_ranks"):
+                    if not mpi[part]["passed"]:
+                        verdict = (f"REGRESSION FAILED (exit {mpi[part]['returncode']}; log "
+                                   f"{mpi[part]['log']})")
+                if not mpi["identical"]:
+                    verdict += "; the ranks' regress.json differs from the serial run's"
+            goal = f"{'>= ' if key in HIGHER_IS_BETTER else ''}{report['goals'][key]:g}{unit}"
+            table.add_row(names[key], f"{value:.2f}{unit}", goal,
                           f"{report['ratios'][key]:.2f}", verdict)
+        if mpi is not None and not mpi["applicable"]:
+            table.add_row(names["mpi_speedup"], "-", f">= {GOALS['mpi_speedup']:g}x", "-",
+                          mpi["why"])
         console.print(table)
     failed = [k for k, r in report["runs"].items() if not r["passed"]]
+    mpi = report["mpi"]
+    if mpi is not None and mpi["applicable"]:
+        failed += [k for k in ("one_rank", "n_ranks") if not mpi[k]["passed"]]
     return 1 if failed else 0
