@@ -122,28 +122,38 @@ def run_selftest(core: CoreShape, txns: list, out_dir: Path, backend: golden.Bac
 
 
 def measure_overhead(out_dir: str | Path = "sctb-out", *, scale: float = 4.0, seed: int = 1,
-                     backend: str = "numpy") -> OverheadResult:
+                     backend: str = "numpy", rounds: int = 3) -> OverheadResult:
     """Run the dense ``throughput`` test on Verilator and the HDL-only selftest of the same size.
 
-    ``scale`` multiplies the throughput test's 4 transactions (so 16 by default).
+    ``scale`` multiplies the throughput test's 4 transactions (so 16 by default). The two runs
+    alternate ``rounds`` times and the best time of each counts (sub-second runs on a shared
+    machine: the best is the least disturbed; the same transactions every round).
     """
+    if rounds < 1:
+        raise ValueError(f"rounds must be >= 1, got {rounds!r}")
     out_dir = Path(out_dir).resolve()
     spec = runner.get_suite("dense")
     core = spec.core
-    res = runner.run_suite("dense", "verilator", out_dir=out_dir, backend=backend, seed=seed,
-                        scale=scale, test="throughput")
-    if not res.ok:
-        raise RuntimeError(f"the throughput test failed: {res.error or res.failures}")
-    entry = res.per_test["throughput"]
-    n = int(entry["transactions"])
-    length = min(4 * core.depth * core.w, 1 << 16)
-    rng = np.random.default_rng([seed, 7])
-    txns = [random_txn(rng, core.n_out, core.n_in, length) for _ in range(n)]
-    hdl_seconds, cycles = run_selftest(core, txns, out_dir, golden.get_backend(backend))
-    bit_products = int(entry["bit_products"])
+    best: dict | None = None
+    hdl_best = float("inf")
+    for _ in range(rounds):
+        res = runner.run_suite("dense", "verilator", out_dir=out_dir, backend=backend,
+                               seed=seed, scale=scale, test="throughput")
+        if not res.ok:
+            raise RuntimeError(f"the throughput test failed: {res.error or res.failures}")
+        entry = res.per_test["throughput"]
+        if best is None or entry["seconds"] < best["seconds"]:
+            best = entry
+        n = int(entry["transactions"])
+        length = min(4 * core.depth * core.w, 1 << 16)
+        rng = np.random.default_rng([seed, 7])
+        txns = [random_txn(rng, core.n_out, core.n_in, length) for _ in range(n)]
+        hdl_seconds, cycles = run_selftest(core, txns, out_dir, golden.get_backend(backend))
+        hdl_best = min(hdl_best, hdl_seconds)
+    bit_products = int(best["bit_products"])
     assert bit_products == sum(t.bit_products for t in txns)
-    return OverheadResult(n, bit_products, float(entry["seconds"]),
-                          float(entry.get("predict_seconds", 0.0)), hdl_seconds, cycles)
+    return OverheadResult(n, bit_products, float(best["seconds"]),
+                          float(best.get("predict_seconds", 0.0)), hdl_best, cycles)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -153,8 +163,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=float, default=4.0)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--backend", default="numpy")
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args(argv)
-    r = measure_overhead(args.out, scale=args.scale, seed=args.seed, backend=args.backend)
+    r = measure_overhead(args.out, scale=args.scale, seed=args.seed, backend=args.backend,
+                         rounds=args.rounds)
     print(json.dumps({
         "transactions": r.transactions, "bit_products": r.bit_products,
         "cocotb_seconds": round(r.cocotb_seconds, 4),

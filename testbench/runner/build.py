@@ -11,7 +11,7 @@ from ..design import REFERENCE_RTL, load_design
 from .suites import Suite
 
 __all__ = ["BUILD_FLAGS", "COVERAGE_FLAGS", "HDL_DIR", "ROOT", "RTL_DIR", "TIMESCALE",
-           "build_flags", "build_key", "rtl_sources"]
+           "VERILATOR_EXTRAS", "build_flags", "build_key", "rtl_sources"]
 
 ROOT = Path(__file__).resolve().parents[2]
 RTL_DIR = REFERENCE_RTL
@@ -27,6 +27,11 @@ BUILD_FLAGS = {
                   "--assert"],
     "icarus": [],
 }
+
+#: C++ compiled into every Verilator build beside cocotb's main (passed to ``verilator`` with
+#: the flags, hashed into the build key with the sources): ``sc_tb_threads.cpp`` keeps the
+#: simulation single-threaded, so stdio (the harness's ``$fread``) takes no lock per character.
+VERILATOR_EXTRAS = (HDL_DIR / "sc_tb_threads.cpp",)
 
 #: Added to a Verilator build for code coverage (``sctb regress --coverage``): line (with
 #: branch) and toggle points. Different flags give a different build key, hence its own build.

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..design import Design, load_design
 from ..preflight import PreflightError
-from .build import HDL_DIR, ROOT, build_flags, build_key
+from .build import HDL_DIR, ROOT, VERILATOR_EXTRAS, build_flags, build_key
 from .outcome import ASSERT_MARK, assertion_failures, name_assertions, read_results
 from .plan import applicability
 from .procs import _STOPPING, DEFAULT_SUITE_TIMEOUT, _run_group, kill_children, suite_timeout
@@ -152,8 +152,9 @@ def run_suite(
     cov = coverage and sim == "verilator"
     if coverage and not cov:
         result.code_coverage_note = ICARUS_NO_COVERAGE
-    key = build_key(spec, sim, sources + vlt, waves, includes=includes, defines=defines,
-                    coverage=cov)
+    extras = list(VERILATOR_EXTRAS) if sim == "verilator" else []
+    key = build_key(spec, sim, sources + vlt + extras, waves, includes=includes,
+                    defines=defines, coverage=cov)
     build_root = Path(os.environ.get("SCTB_SIM_CACHE") or out_dir / "build").resolve()
     # Named by the top, not the suite: suites with the same top, parameters, flags and sources
     # (dense_w8, uvm and fuzz; dense_lif and cycle_dense_lif) share one build.
@@ -176,7 +177,8 @@ def run_suite(
         "parameters": dict(spec.parameters), "sources": [str(s) for s in sources + vlt],
         "build_dir": str(build_dir), "key": key, "run_dir": str(run_dir), "junit": str(junit),
         "waves": waves, "test": test if test else (list(spec.tests) if spec.tests else None),
-        "seed": seed, "build_args": build_flags(spec, sim, cov), "includes": includes,
+        "seed": seed, "build_args": build_flags(spec, sim, cov) + [str(p) for p in extras],
+        "includes": includes,
         "defines": defines,
         "plusargs": [f"+verilator+coverage+file+{run_dir / 'code-coverage.dat'}"] if cov else [],
         "env": settings.env(),
@@ -191,6 +193,10 @@ def run_suite(
     # imports (NumPy, Hypothesis, pyuvm, ...), compiled afresh each run where bytecode is not
     # written: ~0.5 s per run. Only the suites' own modules hold the asserts worth rewriting.
     env.setdefault("COCOTB_REWRITE_ASSERTION_FILES", REWRITE_ASSERTIONS)
+    # NumPy's OpenBLAS would start a thread pool in the simulator, and a second thread makes
+    # glibc lock stdio per character (the harness reads its weight files through it); the
+    # prediction does no linear algebra. With VERILATOR_EXTRAS the simulator runs one thread.
+    env.setdefault("OPENBLAS_NUM_THREADS", "1")
     env.update(extra_env or {})
     result.log = run_dir / "sim.log"
     if timeout is None:
