@@ -114,17 +114,18 @@ def hex_lines(beat_bits: np.ndarray) -> str:
 def buffer_image(weights: np.ndarray, length: int, w: int, k0: int, k1: int) -> bytes:
     """Beats ``k0 .. k1 - 1`` as the harness's weight-buffer file (``WMEM_FILE``).
 
-    One W-bit entry per (beat, weight), entry ``k * E + e`` (``E = n_out * n_in``). When ``w`` is a
-    multiple of 8 the file is raw big-endian entries (read with ``$fread``), else ``$readmemh``
-    text with one hex entry per line.
+    One entry per beat: the ``E * w``-bit ``w_data`` word (``E = n_out * n_in``; lane ``e`` at
+    bits ``[e*w +: w]``). When ``w`` is a multiple of 8 the file is raw big-endian words (read
+    with ``$fread``: lane ``E - 1`` first), else ``$readmemh`` text with one hex word per line.
     """
     n_out, n_in, nw = weights.shape
     e = n_out * n_in
     if w in (8, 16, 32, 64) and k1 * w <= nw * WORD_BITS:
-        # Entries are aligned slices of the little-endian words: no bit shuffling needed.
+        # Lanes are aligned slices of the little-endian words (no bit shuffling); a beat is
+        # one big-endian word, so its lanes go last first.
         raw = np.ascontiguousarray(weights.reshape(e, nw), dtype="<u8").view(f"<u{w // 8}")
-        return np.ascontiguousarray(raw[:, k0:k1].T).astype(f">u{w // 8}").tobytes()
-    bits = beat_bits(weight_beats(weights, length, w, k0, k1), w).reshape(-1, w)
+        return np.ascontiguousarray(raw[::-1, k0:k1].T).astype(f">u{w // 8}").tobytes()
+    bits = beat_bits(weight_beats(weights, length, w, k0, k1), w)
     if w % 8 == 0:
         return np.packbits(bits, axis=1, bitorder="little")[:, ::-1].tobytes()
     return hex_lines(bits).encode()

@@ -84,3 +84,16 @@ def test_the_mpi_goal_is_a_floor_the_others_ceilings() -> None:
 def test_one_rank_is_a_usage_error(capsys) -> None:
     assert cli.main(["bench", "--regress", "--regress-ranks", "1"]) == 2
     assert "--regress-ranks 1" in capsys.readouterr().out
+
+
+def test_overhead_is_the_best_of_alternated_rounds(tmp_path: Path) -> None:
+    from testbench.perf.overhead import measure_overhead
+
+    r = measure_overhead(tmp_path, scale=0.25, rounds=2)
+    assert r.transactions == 1 and r.bit_products > 0 and r.hdl_cycles > 0
+    assert r.cocotb_seconds > 0 and r.hdl_seconds > 0
+    assert r.ratio == pytest.approx(r.cocotb_seconds / r.hdl_seconds)
+    stats = (tmp_path / "run" / "dense-verilator-s1-throughput" / "stats.jsonl").read_text()
+    assert '"test": "throughput"' in stats
+    with pytest.raises(ValueError, match="rounds must be >= 1, got 0"):
+        measure_overhead(tmp_path, rounds=0)

@@ -1,8 +1,14 @@
-"""The first compiler errors of a failed build, as Icarus and Verilator print them."""
+"""The worker: the first compiler errors of a failed build, as Icarus and Verilator print
+them; a light start (it runs once per simulator run); the runner package's lazy names."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
+import testbench.runner as runner
 from testbench.runner.worker import compiler_errors
+from tests.support import ROOT
 
 ICARUS = """\
 iverilog -o sim.vvp -g2012 ...
@@ -34,3 +40,27 @@ def test_verilator_errors_without_the_exit_line():
 
 def test_a_clean_log_has_no_errors():
     assert compiler_errors(["make: Entering directory", "c++ -Os -c verilated.cpp"]) == []
+
+
+def test_the_worker_imports_neither_the_runner_nor_numpy_nor_cocotb() -> None:
+    code = ("import sys, testbench.runner.worker; "
+            "print(sorted(m for m in ('numpy', 'cocotb', 'golden', 'testbench.runner.run', "
+            "'testbench.runner.suites') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                         text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_every_runner_name_resolves_from_its_module() -> None:
+    assert set(runner.__all__) == set(runner._EXPORTS)
+    for name in runner.__all__:
+        value = getattr(runner, name)
+        module = sys.modules[f"testbench.runner.{runner._EXPORTS[name]}"]
+        assert getattr(module, name) is value, name
+    assert "run_suite" in dir(runner)
+    try:
+        runner.no_such_name  # noqa: B018
+    except AttributeError as e:
+        assert "no_such_name" in str(e)
+    else:
+        raise AssertionError("an unknown name resolved")

@@ -2,11 +2,12 @@
 //
 // src_sel = 0: the weight stream comes from the w_* ports (driven beat by beat by the BFM).
 // src_sel = 1: it comes from wbuf, a buffer of DEPTH beats filled from WMEM_FILE on a clock edge
-//              with src_load high ($fread of raw big-endian W-bit words when W is a multiple
-//              of 8, else $readmemh of one hex word per line); beats 0 .. src_count-1 are then offered one per
-//              clock with no Python in the loop, and src_done rises once all were taken.
-//              wbuf holds one W-bit entry per (beat, weight): entry k*E + e is bits [e*W +: W] of
-//              beat k (E = N_OUT * N_IN), so the file has one short hex word per line.
+//              with src_load high ($fread of raw big-endian N_OUT*N_IN*W-bit beats when W is a
+//              multiple of 8, else $readmemh of one hex beat per line); beats 0 .. src_count-1
+//              are then offered one per clock with no Python in the loop, and src_done rises
+//              once all were taken. A wbuf entry is a whole beat as the core's w_data sees it
+//              (lane e at bits [e*W +: W]): one read per clock. (Lanes assembled from separate
+//              entries made Icarus re-propagate the whole bus once per lane, ~10x slower.)
 // The cfg, threshold and result streams are the core's own ports.
 `default_nettype none
 
@@ -43,13 +44,11 @@ module sc_dense_harness #(
 );
     localparam integer E      = N_OUT * N_IN;
     localparam integer BW     = E * W;
-    localparam integer BASE_W = $clog2(DEPTH * E + 1);
-    localparam [PTR_W-1:0]  PTR_ONE = 1;
-    localparam [BASE_W-1:0] E_STEP  = E[BASE_W-1:0];
+    localparam integer AW     = (DEPTH > 1) ? $clog2(DEPTH) : 1;
+    localparam [PTR_W-1:0] PTR_ONE = 1;
 
-    reg [W-1:0]      wbuf [0:DEPTH*E-1];
+    reg [BW-1:0]     wbuf [0:DEPTH-1];
     reg [PTR_W-1:0]  rd_ptr;    // beats taken from the buffer
-    reg [BASE_W-1:0] rd_base;   // rd_ptr * E: the first entry of the current beat
     reg [PTR_W-1:0]  count;
 
     wire          core_w_valid;
@@ -58,13 +57,9 @@ module sc_dense_harness #(
     wire          buf_valid = (rd_ptr != count);
     wire [BW-1:0] buf_data;
 
-    genvar e;
-    generate
-        for (e = 0; e < E; e = e + 1) begin : g_entry
-            localparam [BASE_W-1:0] OFF = e;
-            assign buf_data[e*W +: W] = wbuf[rd_base + OFF];
-        end
-    endgenerate
+    // rd_ptr == DEPTH (all taken) wraps to entry 0, which is not offered then (buf_valid low).
+    wire [AW-1:0] rd_addr = rd_ptr[AW-1:0];
+    assign buf_data = wbuf[rd_addr];
 
     assign core_w_valid = src_sel ? buf_valid : w_valid;
     assign core_w_data  = src_sel ? buf_data  : w_data;
@@ -95,16 +90,13 @@ module sc_dense_harness #(
     always @(posedge clk) begin
         if (rst) begin
             rd_ptr  <= {PTR_W{1'b0}};
-            rd_base <= {BASE_W{1'b0}};
             count   <= {PTR_W{1'b0}};
         end else if (src_load) begin
             load_buffer();
             rd_ptr  <= {PTR_W{1'b0}};
-            rd_base <= {BASE_W{1'b0}};
             count   <= src_count;
         end else if (src_sel && buf_valid && core_w_ready) begin
             rd_ptr  <= rd_ptr + PTR_ONE;
-            rd_base <= rd_base + E_STEP;
         end
     end
 

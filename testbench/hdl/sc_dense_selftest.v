@@ -21,7 +21,7 @@ module sc_dense_selftest #(
     reg [LEN_W+15:0] cfg_mem [0:K-1];          // {length, seed16}
     reg [16:0]       thr_mem [0:K*N_IN-1];
     reg [CNT_W-1:0]  exp_mem [0:K*N_OUT-1];
-    reg [W-1:0]      w_mem   [0:BEATS*E-1];    // entry k*E + e: beat k, weight e
+    reg [E*W-1:0]    w_mem   [0:BEATS-1];      // entry k: beat k as w_data (lane e at [e*W +: W])
 
     integer cfg_p, thr_p, beat_p, out_p, errors, cycles;
 
@@ -30,12 +30,7 @@ module sc_dense_selftest #(
     wire [E*W-1:0]   w_data;
     wire [LEN_W+15:0] cfg_word = cfg_mem[cfg_p < K ? cfg_p : 0];
 
-    genvar e;
-    generate
-        for (e = 0; e < E; e = e + 1) begin : g_w
-            assign w_data[e*W +: W] = w_mem[(beat_p < BEATS ? beat_p : 0) * E + e];
-        end
-    endgenerate
+    assign w_data = w_mem[beat_p < BEATS ? beat_p : 0];
 
     sc_dense #(.N_IN(N_IN), .N_OUT(N_OUT), .W(W)) u_dense (
         .clk(clk), .rst(rst),
@@ -55,7 +50,7 @@ module sc_dense_selftest #(
         $readmemh("selftest_cfg.hex", cfg_mem);
         $readmemh("selftest_thr.hex", thr_mem);
         $readmemh("selftest_exp.hex", exp_mem);
-        // The weights as the harness reads them: raw big-endian words when W % 8 == 0.
+        // The weights as the harness reads them: raw big-endian beats when W % 8 == 0.
         if (W % 8 == 0) begin
             fd = $fopen("selftest_w.bin", "rb");
             got = $fread(w_mem, fd);

@@ -1,16 +1,33 @@
-"""The RTL runner: suites on Icarus and Verilator through cocotb_tools.runner, one process each."""
+"""The RTL runner: suites on Icarus and Verilator through cocotb_tools.runner, one process each.
 
-from .build import COVERAGE_FLAGS, HDL_DIR, RTL_DIR, rtl_sources
-from .failures import record_failure_waves
-from .junit import merge_junit
-from .outcome import ASSERT_MARK, assertion_failures
-from .plan import applicability, plan
-from .procs import DEFAULT_SUITE_TIMEOUT, kill_children, suite_timeout
-from .results import Failure, SuiteResult, format_result, merged_coverage, summary
-from .run import DEFAULT_SEED, ICARUS_NO_COVERAGE, replay_command, run_matrix, run_suite
-from .settings import SimOptions, SimSettings
-from .simulators import SIMULATORS, simulator_env, simulator_status, verilator_root
-from .suites import CONTRACT, FAMILIES, REFERENCE, SUITES, WMEM_FILE, Suite, get_suite, suites_help
+The names load their module on first use (PEP 562 ``__getattr__``): ``python -m
+testbench.runner.worker`` starts once per simulator run and needs none of them (~0.25 s of
+imports, cocotb's and NumPy's among them, that every run would otherwise pay). No submodule
+may share an exported name: importing it would set the package attribute to the module."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+#: The submodule of each exported name.
+_MODULES = {
+    "build": ("COVERAGE_FLAGS", "HDL_DIR", "RTL_DIR", "rtl_sources"),
+    "failures": ("record_failure_waves",),
+    "junit": ("merge_junit",),
+    "outcome": ("ASSERT_MARK", "assertion_failures"),
+    "planning": ("applicability", "plan"),
+    "procs": ("DEFAULT_SUITE_TIMEOUT", "kill_children", "suite_timeout"),
+    "results": ("Failure", "SuiteResult", "format_result", "merged_coverage", "summary"),
+    "run": ("DEFAULT_SEED", "ICARUS_NO_COVERAGE", "replay_command", "run_matrix", "run_suite"),
+    "settings": ("SimOptions", "SimSettings"),
+    "simulators": ("SIMULATORS", "simulator_env", "simulator_status", "verilator_root"),
+    "suites": (
+        "CONTRACT", "FAMILIES", "REFERENCE", "SUITES", "WMEM_FILE", "Suite", "get_suite",
+        "suites_help",
+    ),
+}
+_EXPORTS = {name: module for module, names in _MODULES.items() for name in names}
 
 __all__ = [
     "ASSERT_MARK",
@@ -51,3 +68,16 @@ __all__ = [
     "summary",
     "verilator_root",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # the next lookup finds it without this hook
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from ..design import Design, load_design
 from ..preflight import PreflightError
-from .build import HDL_DIR, ROOT, VERILATOR_EXTRAS, build_flags, build_key
+from .build import HDL_DIR, ROOT, TIMESCALE, VERILATOR_EXTRAS, build_flags, build_key
 from .outcome import ASSERT_MARK, assertion_failures, name_assertions, read_results
-from .plan import applicability
+from .planning import applicability
 from .procs import _STOPPING, DEFAULT_SUITE_TIMEOUT, _run_group, kill_children, suite_timeout
 from .results import Failure, SuiteResult
 from .settings import SimOptions, SimSettings
@@ -178,8 +178,7 @@ def run_suite(
         "build_dir": str(build_dir), "key": key, "run_dir": str(run_dir), "junit": str(junit),
         "waves": waves, "test": test if test else (list(spec.tests) if spec.tests else None),
         "seed": seed, "build_args": build_flags(spec, sim, cov) + [str(p) for p in extras],
-        "includes": includes,
-        "defines": defines,
+        "includes": includes, "defines": defines, "timescale": list(TIMESCALE),
         "plusargs": [f"+verilator+coverage+file+{run_dir / 'code-coverage.dat'}"] if cov else [],
         "env": settings.env(),
     }

@@ -1,5 +1,8 @@
 """One build (cached) and one test run in its own process: ``python -m testbench.runner.worker
-JOBJSON`` (started by ``run_suite``; ``cocotb_tools.runner`` does the work)."""
+JOBJSON`` (started by ``run_suite``; ``cocotb_tools.runner`` does the work).
+
+It imports nothing else of sctb (the ``testbench.runner`` package loads its modules lazily):
+the job carries everything, and a worker starts once per simulator run."""
 
 from __future__ import annotations
 
@@ -12,8 +15,6 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
-
-from .build import BUILD_FLAGS, TIMESCALE
 
 __all__ = ["compiler_errors", "main", "run_job"]
 
@@ -59,13 +60,14 @@ def run_job(job: dict) -> int:
         if build_dir.exists():
             shutil.rmtree(build_dir)
         build_dir.mkdir(parents=True)
-        args = list(job.get("build_args", BUILD_FLAGS[job["sim"]]))
+        args = list(job["build_args"])
         try:
             runner.build(
                 sources=job["sources"] if job["sim"] == "verilator"
                 else [s for s in job["sources"] if not s.endswith(".vlt")],
                 hdl_toplevel=job["toplevel"], parameters=job["parameters"], build_args=args,
-                build_dir=build_dir, always=True, waves=job["waves"], timescale=TIMESCALE,
+                build_dir=build_dir, always=True, waves=job["waves"],
+                timescale=tuple(job["timescale"]),
                 log_file=build_dir / "build.log", includes=job.get("includes", []),
                 defines=job.get("defines", {}),
             )
@@ -96,7 +98,7 @@ def run_job(job: dict) -> int:
             test_module=job["test_module"], hdl_toplevel=job["toplevel"],
             hdl_toplevel_lang="verilog", build_dir=build_dir, test_dir=run_dir,
             results_xml=job["junit"], extra_env=extra_env, seed=job["seed"],
-            waves=job["waves"], parameters=job["parameters"], timescale=TIMESCALE,
+            waves=job["waves"], parameters=job["parameters"], timescale=tuple(job["timescale"]),
             testcase=job["test"], plusargs=plusargs,
         )
     except SystemExit as e:
