@@ -53,8 +53,11 @@ def test_mpi_measure_compares_one_rank_with_two(tmp_path: Path, monkeypatch) -> 
     import shutil
 
     shutil.copytree(regress_bench.RTL_DIR, rtl)
-    got = regress_bench._mpi_measure(2, tmp_path, tmp_path / "cache", rtl)
+    got = regress_bench._mpi_measure(2, tmp_path, tmp_path / "cache", rtl, rounds=2)
     assert got["applicable"] and got["ranks"] == 2 and got["args"] == list(TINY_SET)
+    assert [len(v) for v in got["seconds"].values()] == [2, 2]
+    assert got["one_rank"]["seconds"] == min(got["seconds"]["one_rank"])
+    assert got["n_ranks"]["seconds"] == min(got["seconds"]["n_ranks"])
     assert got["one_rank"]["passed"] and got["n_ranks"]["passed"], got
     assert "--jobs 1" in got["one_rank"]["command"]
     assert got["n_ranks"]["command"].startswith(f"{MPIEXEC} -n 2 ")
