@@ -204,3 +204,13 @@ def test_hdl_only_selftest_matches_documented_timing(tmp_path: Path) -> None:
     txns = [random_txn(rng, 3, 5, length, tail_garbage=True) for length in (1, 8, 9, 100, 777)]
     seconds, cycles = run_selftest(core, txns, tmp_path, golden.get_backend("numpy"), jobs=1)
     assert cycles == sum(1 + 5 + -(-t.length // 8) + 3 for t in txns) and seconds > 0
+
+
+@pytest.mark.parametrize("sim_name", ["icarus", "verilator"])
+def test_the_simulator_runs_one_thread(sim_name, tmp_path):
+    """The simulator process has one thread while the tests run (sc_tb_threads.cpp on Verilator,
+    OPENBLAS_NUM_THREADS=1 for NumPy): with a second one, glibc locks stdio per character and
+    the harness's $fread of the weight buffer runs ~4x slower (docs/regression.md)."""
+    res = run_suite("dense_w8", sim_name, out_dir=tmp_path, test="throughput")
+    assert res.ok, res.error or res.failures
+    assert res.per_test["throughput"]["sim_threads"] == 1, res.per_test

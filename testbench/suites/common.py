@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -120,6 +121,15 @@ async def dense_test(dut, test: str
         yield bfm, sb, rng
 
 
+def _threads() -> int | None:
+    """Threads of this process (the simulator's) now; None where ``/proc`` does not say. One
+    is the goal: a second thread makes glibc lock stdio per character (docs/regression.md)."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return None
+
+
 @contextmanager
 def record(test: str, sb: Scoreboard | None = None, *, transactions: int = 0,
            bit_products: int = 0) -> Iterator[dict]:
@@ -134,6 +144,7 @@ def record(test: str, sb: Scoreboard | None = None, *, transactions: int = 0,
     yield entry
     entry["seconds"] = time.perf_counter() - t0
     entry["predict_seconds"] = settings.predict_seconds - p0
+    entry["sim_threads"] = _threads()
     if sb is not None:
         entry["transactions"] += sb.transactions
         entry["bit_products"] += sb.bit_products
