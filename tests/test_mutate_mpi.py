@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
+from testbench.sweep.mpi import find_mpiexec
 from tests.support import ROOT
 
-MPIEXEC = shutil.which("mpiexec", path=str(Path(sys.executable).parent)) or shutil.which(
-    "mpiexec")
+MPIEXEC = find_mpiexec()
 #: A kill by neuron, a kill by cycle_w13 and a mutant proved equal by an identical netlist after
 #: the smoke stage (only W=2 differs): each path of a mutant through the campaign.
 ARGS = ["mutate", "--only", "sc_lif.m018", "--only", "sc_dense.m039", "--only",

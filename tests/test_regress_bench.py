@@ -70,7 +70,7 @@ def test_mpi_measure_compares_one_rank_with_two(tmp_path: Path, monkeypatch) -> 
 
 
 def test_no_mpiexec_is_not_applicable_never_a_pass(tmp_path: Path, monkeypatch, capsys) -> None:
-    monkeypatch.setattr(regress_bench, "_mpiexec", lambda: None)
+    monkeypatch.setattr(regress_bench, "find_mpiexec", lambda: None)
     monkeypatch.setattr(regress_bench, "_regress", lambda *a, **k: pytest.fail("ran a regress"))
     got = regress_bench._mpi_measure(2, tmp_path, tmp_path / "cache", tmp_path / "rtl")
     assert got == {"applicable": False, "ranks": 2,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,10 +15,10 @@ from testbench.cli.regress import seed_range
 from testbench.perf.regress_bench import timeless
 from testbench.runner.distributed import job_list
 from testbench.runner.run import longest_first
+from testbench.sweep.mpi import find_mpiexec
 from tests.support import ROOT
 
-MPIEXEC = shutil.which("mpiexec", path=str(Path(sys.executable).parent)) or shutil.which(
-    "mpiexec")
+MPIEXEC = find_mpiexec()
 ARGS = ["regress", "--suite", "neuron", "--suite", "dense_w1", "--sim", "icarus",
         "--golden", "none", "--seeds", "1..2"]
 

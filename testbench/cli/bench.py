@@ -46,12 +46,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _has_mpiexec() -> bool:
-    import os
-    import shutil
-    import sys
+    from ..sweep.mpi import find_mpiexec
 
-    return bool(shutil.which("mpiexec", path=os.path.dirname(sys.executable))
-                or shutil.which("mpiexec"))
+    return find_mpiexec() is not None
 
 
 def run(args: argparse.Namespace, console: Console) -> int:

@@ -252,15 +252,13 @@ def bench_sweep(ranks: int = 2, points: int = 48) -> dict:
     """
     import json
     import os
-    import shutil
     import subprocess
     import sys
     import tempfile
 
-    from ..sweep import read_records
+    from ..sweep import find_mpiexec, read_records
 
-    mpiexec = shutil.which("mpiexec", path=os.path.dirname(sys.executable)) or \
-        shutil.which("mpiexec")
+    mpiexec = find_mpiexec()
     if mpiexec is None:
         raise RuntimeError("mpiexec not found: pip install 'sctb[mpi]'")
     with tempfile.TemporaryDirectory(prefix="sctb-sweep-bench-") as tmp:

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..runner.build import RTL_DIR
+from ..sweep.mpi import find_mpiexec
 
 __all__ = ["GOALS", "HIGHER_IS_BETTER", "MPI_SET", "RegressTiming", "bench_regress",
            "goal_met", "timeless"]
@@ -97,11 +98,6 @@ def timeless(x: object) -> object:
     return x
 
 
-def _mpiexec() -> str | None:
-    return shutil.which("mpiexec", path=os.path.dirname(sys.executable)) or shutil.which(
-        "mpiexec")
-
-
 def _mpi_measure(ranks: int, root: Path, cache: Path, rtl: Path, rounds: int = 2) -> dict:
     """:data:`MPI_SET` with one job at a time on one rank, then on ``ranks`` MPI ranks into
     the same output directory, ``rounds`` times alternated; the speed-up of the best run of
@@ -110,7 +106,7 @@ def _mpi_measure(ranks: int, root: Path, cache: Path, rtl: Path, rounds: int = 2
     False, with ``why``, when there is no ``mpiexec``)."""
     import json
 
-    mpiexec = _mpiexec()
+    mpiexec = find_mpiexec()
     if mpiexec is None:
         return {"applicable": False, "ranks": ranks,
                 "why": "not applicable: mpiexec not found (pip install 'sctb[mpi]')"}

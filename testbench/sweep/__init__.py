@@ -3,7 +3,7 @@ balancing (spec, checks, scheduler, output, MPI work queue and helpers)."""
 
 from .checks import CHECKS, Check, build_once, get_check
 from .lock import SweepLocked
-from .mpi import MPIDriver, get_comm, partition
+from .mpi import MPIDriver, find_mpiexec, get_comm, partition
 from .output import SweepResult, read_records, scan_records
 from .scheduler import run_point, run_sweep
 from .spec import (
@@ -31,6 +31,7 @@ __all__ = [
     "build_once",
     "count_points",
     "expand_points",
+    "find_mpiexec",
     "get_check",
     "get_comm",
     "load_spec",

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
+import sys
 from typing import Any
 
 import numpy as np
 
-__all__ = ["MPIDriver", "get_comm", "partition"]
+__all__ = ["MPIDriver", "find_mpiexec", "get_comm", "partition"]
+
+
+def find_mpiexec() -> str | None:
+    """The ``mpiexec`` beside this Python (the ``mpi`` extra's MPICH), else the one on
+    ``PATH``; None when there is none."""
+    return shutil.which("mpiexec", path=os.path.dirname(sys.executable)) or shutil.which(
+        "mpiexec")
 
 
 def partition(n_items: int, n_parts: int) -> list[range]:
